@@ -1,0 +1,202 @@
+"""Every write to customers: create, update, stats, soft delete, find-or-create and linking leads."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+from django.db import IntegrityError, models, transaction
+from django.db.models import Count, Max, OuterRef, Q, Subquery, Sum
+from django.utils.translation import gettext as _
+
+from customers.models import Customer
+from customers.phones import phone_to_e164
+
+EDITABLE_FIELDS = ("name", "email", "phone", "address", "company_name", "notes", "status")
+
+
+class DuplicateCustomerError(ValidationError):
+    """A customer with this email already exists; `existing` is that customer."""
+
+    def __init__(self, existing: Customer) -> None:
+        super().__init__(
+            {"email": _("A customer with the email %(email)s already exists.") % {"email": existing.email}},
+            code="duplicate",
+        )
+        self.existing = existing
+
+
+def normalize_email(value: str | None) -> str | None:
+    """Lower-cased and stripped; empty becomes None. Raises ValidationError for a malformed address."""
+    value = (value or "").strip().lower()
+    if not value:
+        return None
+    validate_email(value)
+    return value
+
+
+def customer_create(
+    *,
+    name: str,
+    email: str | None = None,
+    phone: str = "",
+    address: str = "",
+    company_name: str = "",
+    notes: str = "",
+    tags: Iterable[str] = (),
+) -> Customer:
+    """Create a customer; a second customer with the same email (in any case) is refused."""
+    email = normalize_email(email)
+    if email and (existing := Customer.objects.with_email(email).first()):
+        raise DuplicateCustomerError(existing)
+    customer = Customer(
+        name=name.strip(), email=email, phone=phone, address=address, company_name=company_name, notes=notes
+    )
+    customer.full_clean(validate_constraints=False)
+    try:
+        # The unique index on lower(email) settles a race between two creates of the same email.
+        with transaction.atomic():
+            customer.save()
+            if tags:
+                customer.tags.set(list(tags))
+    except IntegrityError:
+        existing = Customer.objects.with_email(email or "").first()
+        if existing is None:
+            raise
+        raise DuplicateCustomerError(existing) from None
+    return customer
+
+
+def customer_get(*, customer_id: Any, include_relations: bool = False) -> Customer | None:
+    """The customer with this id, with its leads and conversations prefetched if asked; None if unknown."""
+    queryset = Customer.objects.prefetch_related("tags")
+    if include_relations:
+        queryset = queryset.prefetch_related("leads", "conversations")
+    try:
+        return queryset.get(pk=customer_id)
+    except (Customer.DoesNotExist, ValidationError, ValueError):
+        return None
+
+
+def customer_get_by_email(*, email: str) -> Customer | None:
+    """The customer with this email, whatever its case."""
+    if not email or not email.strip():
+        return None
+    return Customer.objects.with_email(email).prefetch_related("tags").first()
+
+
+@transaction.atomic
+def customer_update(*, customer: Customer, data: dict[str, Any]) -> Customer:
+    """Change the given fields (and replace the tags if `tags` is given)."""
+    unknown = set(data) - set(EDITABLE_FIELDS) - {"tags"}
+    if unknown:
+        raise ValidationError({field: _("This field cannot be changed.") for field in sorted(unknown)})
+    for field in EDITABLE_FIELDS:
+        if field in data:
+            setattr(customer, field, data[field])
+    customer.email = normalize_email(customer.email)
+    customer.full_clean(validate_constraints=False)
+    if customer.email and Customer.objects.with_email(customer.email).exclude(pk=customer.pk).exists():
+        raise ValidationError(
+            {"email": _("A customer with the email %(email)s already exists.") % {"email": customer.email}},
+            code="duplicate",
+        )
+    customer.save()
+    if "tags" in data:
+        customer.tags.set(list(data["tags"]))
+    return customer
+
+
+def customer_update_stats(*, customer: Customer) -> Customer:
+    """Recount leads, bookings (not cancelled), revenue (paid invoices) and the last contact, in one query."""
+
+    def scalar(queryset: models.QuerySet, expression: Any) -> Subquery:
+        return Subquery(queryset.order_by().values("pk").annotate(value=expression).values("value")[:1])
+
+    this = Customer.objects.filter(pk=OuterRef("pk"))
+    stats = (
+        Customer.objects.filter(pk=customer.pk)
+        .annotate(
+            lead_count=scalar(this, Count("leads", distinct=True)),
+            booking_count=scalar(this, Count("bookings", filter=~Q(bookings__status="cancelled"), distinct=True)),
+            revenue=scalar(this, Sum("invoices__total_amount", filter=Q(invoices__status="paid"))),
+            last_email=scalar(this, Max("conversations__messages__sent_at")),
+            last_sms=scalar(this, Max("leads__sms_messages__created_at")),
+        )
+        .values("lead_count", "booking_count", "revenue", "last_email", "last_sms")
+        .get()
+    )
+    contacts = [stamp for stamp in (customer.last_contact_at, stats["last_email"], stats["last_sms"]) if stamp]
+    customer.total_leads = stats["lead_count"] or 0
+    customer.total_bookings = stats["booking_count"] or 0
+    customer.total_revenue = stats["revenue"] or 0
+    customer.last_contact_at = max(contacts) if contacts else None
+    customer.save(update_fields=["total_leads", "total_bookings", "total_revenue", "last_contact_at", "updated_at"])
+    return customer
+
+
+def customer_touch(*, customer: Customer, when: Any) -> None:
+    """Move the last contact forward to `when` (never back), without a read-modify-write race."""
+    Customer.objects.filter(pk=customer.pk).filter(
+        Q(last_contact_at__isnull=True) | Q(last_contact_at__lt=when)
+    ).update(last_contact_at=when)
+    customer.refresh_from_db(fields=["last_contact_at"])
+
+
+def customer_query(
+    *, status: str | None = None, tags: Iterable[str] | None = None, email: str | None = None
+) -> models.QuerySet[Customer]:
+    """Customers by status, by email (exact, any case) and carrying every one of `tags`."""
+    queryset = Customer.objects.all()
+    if status:
+        if status not in Customer.Status.values:
+            raise ValidationError({"status": _("Unknown status: %(status)s.") % {"status": status}})
+        queryset = queryset.filter(status=status)
+    if email:
+        queryset = queryset.with_email(email)
+    for tag in tags or ():
+        queryset = queryset.filter(tagged_items__tag__name__iexact=tag)
+    return queryset.prefetch_related("tags")
+
+
+def customer_delete(*, customer: Customer) -> Customer:
+    """Soft delete: the customer becomes inactive and keeps its history."""
+    customer.status = Customer.Status.INACTIVE
+    customer.save(update_fields=["status", "updated_at"])
+    return customer
+
+
+def customer_find_or_create(*, email: str | None = None, phone: str = "", name: str = "", **details: Any) -> Customer:
+    """The customer with this email, else with this phone, else a new one; never a duplicate, even when racing.
+
+    Raises ValidationError when there is neither an email nor a phone to find the customer by.
+    """
+    email = normalize_email(email)
+    phone = phone_to_e164(phone)
+    if not email and not phone:
+        raise ValidationError(_("A customer needs an email or a phone number."), code="no_contact")
+    if email:
+        if existing := Customer.objects.with_email(email).first():
+            return existing
+    elif existing := Customer.objects.filter(phone=phone).order_by("created_at").first():
+        return existing
+    try:
+        return customer_create(name=name or email or phone, email=email, phone=phone, **details)
+    except DuplicateCustomerError as exc:
+        # Another worker created the same email between our read and our insert.
+        return exc.existing
+
+
+@transaction.atomic
+def customer_link_lead(*, customer: Customer, lead: Any) -> Customer:
+    """Attach `lead` to `customer` and recount the stats of both the new and any previous customer."""
+    previous_id = lead.customer_id
+    lead.customer = customer
+    lead.save(update_fields=["customer", "updated_at"])
+    if previous_id and previous_id != customer.pk:
+        previous = Customer.objects.filter(pk=previous_id).first()
+        if previous:
+            customer_update_stats(customer=previous)
+    return customer_update_stats(customer=customer)
