@@ -1,0 +1,141 @@
+"""Set up a demo: the admin login and, on an empty database, customers with leads, mail, a booking and an invoice."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from datetime import timedelta
+from decimal import Decimal
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.management.base import BaseCommand
+from django.db import transaction
+from django.utils import timezone
+
+from bookings.models import Booking
+from customers.models import Customer
+from invoicing.models import Invoice
+from leads.models import Lead
+from leads.services import lead_create, lead_set_status
+from messaging.models import Direction
+from messaging.services import conversation_create, email_message_create
+
+DEMO_LEADS = [
+    # name, email, phone, source, service, area, address, postal code, city
+    ("Mette Jørgensen", "mette.j@example.dk", "20 11 22 33", "leadmail", "fast", 110, "Søvej 12", "8240", "Risskov"),
+    (
+        "Peter Sørensen",
+        "psorensen@example.com",
+        "31 45 67 89",
+        "leadmail",
+        "flytte",
+        68,
+        "Nørregade 4, 3. th",
+        "8000",
+        "Aarhus C",
+    ),
+    ("Lars Holm", "lars.holm@example.dk", "40 50 60 70", "leadpoint", "hoved", 95, "Vestergade 20", "8200", "Aarhus N"),
+    ("Sofie Berg", "sofie@example.dk", "31 22 44 55", "booking_form", "flytte", 72, "Østergade 5", "8000", "Aarhus C"),
+    ("Jonas Friis", "jonas.friis@example.net", "", "booking_form", "andet", None, "", "", ""),
+]
+
+
+class Command(BaseCommand):
+    help = "Create the admin login and, on an empty database, demo customers, leads, mail, a booking and an invoice."
+
+    def handle(self, *args, **options) -> None:
+        password_line = self._ensure_admin()
+        if not Customer.objects.exists():
+            self._create_demo_data()
+            self.stdout.write("Demo data created: customers, leads, a conversation, a booking and an invoice.")
+        port = os.environ.get("PORT", "8000")
+        self.stdout.write(self.style.SUCCESS(f"Admin: http://127.0.0.1:{port}/admin/"))
+        self.stdout.write(self.style.SUCCESS(password_line))
+
+    def _ensure_admin(self) -> str:
+        User = get_user_model()
+        chosen = os.environ.get("RENOS_ADMIN_PASSWORD", "")
+        user = User.objects.filter(username="admin").first()
+        if user is None:
+            password = chosen or secrets.token_urlsafe(12)
+            User.objects.create_superuser("admin", settings.RENOS_COMPANY_EMAIL, password)
+            suffix = "" if chosen else "  (generated: shown only this once; set RENOS_ADMIN_PASSWORD to choose one)"
+            return f"Login: admin / {password}{suffix}"
+        if chosen:
+            user.set_password(chosen)
+            user.save(update_fields=["password"])
+            return f"Login: admin / {chosen}"
+        return "Login: admin / the password shown when it was created (set RENOS_ADMIN_PASSWORD to change it)"
+
+    @transaction.atomic
+    def _create_demo_data(self) -> None:
+        leads = []
+        for index, (name, email, phone, source, service, area, address, postal, city) in enumerate(DEMO_LEADS):
+            lead = lead_create(
+                source=source,
+                service_type=service,
+                customer_name=name,
+                customer_email=email,
+                customer_phone=phone,
+                area_m2=area,
+                address=address,
+                postal_code=postal,
+                city=city,
+                source_message_id=f"<demo-{index}@rendetalje.dk>",
+                email_thread_id=f"demo-thread-{index}",
+            )
+            leads.append(lead)
+        mette, peter, lars = leads[0], leads[1], leads[2]
+
+        conversation = conversation_create(
+            customer=mette.customer, lead=mette, subject="Fast rengøring i Risskov", gmail_thread_id="demo-thread-0"
+        )
+        email_message_create(
+            conversation=conversation,
+            from_address="kontakt@leadmail.no",
+            to_address=settings.RENOS_COMPANY_EMAIL,
+            subject="Mette Jørgensen fra Rengøring.nu - Nettbureau AS",
+            body="Behov: Fast rengøringshjælp. Hvor stort er området? 110 m². Hvor ofte? Hver 14. dag.",
+            direction=Direction.INBOUND,
+            gmail_message_id="demo-message-0",
+        )
+        for lead in (mette, peter, lars):
+            lead_set_status(lead=lead, status=Lead.Status.CONTACTED)
+
+        start = timezone.localtime().replace(hour=10, minute=0, second=0, microsecond=0) + timedelta(days=2)
+        for lead, when, status in ((peter, start, Booking.Status.SCHEDULED), (lars, start - timedelta(days=7), None)):
+            lead_set_status(lead=lead, status=Lead.Status.BOOKED)
+            booking = Booking.objects.create(
+                lead=lead,
+                customer=lead.customer,
+                customer_name=lead.customer_name,
+                customer_email=lead.customer_email,
+                customer_phone=lead.customer_phone,
+                service_type=lead.service_type,
+                address=lead.address,
+                city=lead.city,
+                booking_date=when,
+                duration_hours=lead.hours_on_site,
+                cleaners=lead.cleaners,
+                total_amount=lead.estimated_price,
+            )
+            if status is None:
+                booking.status = Booking.Status.COMPLETED
+                booking.save(update_fields=["status"])
+                lead_set_status(lead=lead, status=Lead.Status.COMPLETED)
+                total = lead.estimated_price
+                vat = (total * Decimal("0.20")).quantize(Decimal("0.01"))
+                Invoice.objects.create(
+                    lead=lead,
+                    booking=booking,
+                    customer=lead.customer,
+                    customer_name=lead.customer_name,
+                    customer_email=lead.customer_email,
+                    customer_address=f"{lead.address}, {lead.postal_code} {lead.city}",
+                    service_description=lead.service_type.name,
+                    hours_worked=lead.estimated_hours,
+                    subtotal=total - vat,
+                    vat_amount=vat,
+                    total_amount=total,
+                )
