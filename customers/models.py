@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models.functions import Lower
 from django.utils.translation import gettext_lazy as _
@@ -84,4 +85,7 @@ class Customer(models.Model):
             self.email = self.email.strip().lower()
         else:
             self.email = None
-        self.phone = phone_to_e164(self.phone)
+        try:
+            self.phone = phone_to_e164(self.phone)
+        except ValidationError as exc:
+            raise ValidationError({"phone": exc.messages}) from exc
