@@ -16,12 +16,17 @@ $(VENV)/.installed: requirements.txt requirements-dev.txt
 ## make run: migrate, load demo data, and start web, worker and beat on embedded defaults.
 run: $(VENV)/.installed
 	DJANGO_DEBUG=$${DJANGO_DEBUG:-true} $(PY) manage.py migrate --noinput
+	DJANGO_DEBUG=$${DJANGO_DEBUG:-true} $(PY) manage.py sync_schedules
 	DJANGO_DEBUG=$${DJANGO_DEBUG:-true} $(PY) manage.py demo_data
 	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" DJANGO_DEBUG=$${DJANGO_DEBUG:-true} $(VENV)/bin/honcho start -f Procfile -p $(PORT)
 
 ## make test: the whole suite against a throwaway PostgreSQL and Redis.
 test: $(VENV)/.installed
-	PY=$(PY) scripts/test.sh $(ARGS)
+	PY=$(PY) scripts/with-services.sh $(PY) -m pytest $(ARGS)
+
+## make bench: throughput and latency figures against a throwaway PostgreSQL and Redis.
+bench: $(VENV)/.installed
+	PY=$(PY) scripts/with-services.sh $(PY) manage.py bench $(ARGS)
 
 lint: $(VENV)/.installed
 	$(PY) -m ruff check .

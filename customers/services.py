@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from decimal import Decimal
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -37,6 +38,22 @@ def normalize_email(value: str | None) -> str | None:
     return value
 
 
+def _email_field(value: str | None) -> str | None:
+    """normalize_email, with its error on the `email` field so forms and the API show it there."""
+    try:
+        return normalize_email(value)
+    except ValidationError as exc:
+        raise ValidationError({"email": exc.messages}, code="invalid") from exc
+
+
+def _phone_field(value: str | None) -> str:
+    """phone_to_e164, with its error on the `phone` field."""
+    try:
+        return phone_to_e164(value or "")
+    except ValidationError as exc:
+        raise ValidationError({"phone": exc.messages}, code="phone") from exc
+
+
 def customer_create(
     *,
     name: str,
@@ -48,7 +65,8 @@ def customer_create(
     tags: Iterable[str] = (),
 ) -> Customer:
     """Create a customer; a second customer with the same email (in any case) is refused."""
-    email = normalize_email(email)
+    email = _email_field(email)
+    phone = _phone_field(phone)
     if email and (existing := Customer.objects.with_email(email).first()):
         raise DuplicateCustomerError(existing)
     customer = Customer(
@@ -96,14 +114,20 @@ def customer_update(*, customer: Customer, data: dict[str, Any]) -> Customer:
     for field in EDITABLE_FIELDS:
         if field in data:
             setattr(customer, field, data[field])
-    customer.email = normalize_email(customer.email)
+    customer.email = _email_field(customer.email)
+    customer.phone = _phone_field(customer.phone)
     customer.full_clean(validate_constraints=False)
-    if customer.email and Customer.objects.with_email(customer.email).exclude(pk=customer.pk).exists():
-        raise ValidationError(
-            {"email": _("A customer with the email %(email)s already exists.") % {"email": customer.email}},
-            code="duplicate",
-        )
-    customer.save()
+    if customer.email and (existing := Customer.objects.with_email(customer.email).exclude(pk=customer.pk).first()):
+        raise DuplicateCustomerError(existing)
+    try:
+        # The unique index on lower(email) settles two customers being given the same email at once.
+        with transaction.atomic():
+            customer.save()
+    except IntegrityError:
+        existing = Customer.objects.with_email(customer.email or "").exclude(pk=customer.pk).first()
+        if existing is None:
+            raise
+        raise DuplicateCustomerError(existing) from None
     if "tags" in data:
         customer.tags.set(list(data["tags"]))
     return customer
@@ -125,13 +149,16 @@ def customer_update_stats(*, customer: Customer) -> Customer:
             last_email=scalar(this, Max("conversations__messages__sent_at")),
             last_sms=scalar(this, Max("leads__sms_messages__created_at")),
         )
-        .values("lead_count", "booking_count", "revenue", "last_email", "last_sms")
+        .values("lead_count", "booking_count", "revenue", "last_email", "last_sms", "last_contact_at")
         .get()
     )
-    contacts = [stamp for stamp in (customer.last_contact_at, stats["last_email"], stats["last_sms"]) if stamp]
+    # The stored last contact, not the one in memory: `customer` may have been loaded before a
+    # customer_touch from another worker, and saving its stale value would move the contact back.
+    stamps = (stats["last_contact_at"], customer.last_contact_at, stats["last_email"], stats["last_sms"])
+    contacts = [stamp for stamp in stamps if stamp]
     customer.total_leads = stats["lead_count"] or 0
     customer.total_bookings = stats["booking_count"] or 0
-    customer.total_revenue = stats["revenue"] or 0
+    customer.total_revenue = stats["revenue"] or Decimal("0.00")
     customer.last_contact_at = max(contacts) if contacts else None
     customer.save(update_fields=["total_leads", "total_bookings", "total_revenue", "last_contact_at", "updated_at"])
     return customer
@@ -156,8 +183,12 @@ def customer_query(
         queryset = queryset.filter(status=status)
     if email:
         queryset = queryset.with_email(email)
-    for tag in tags or ():
+    tags = list(tags or ())
+    for tag in tags:
         queryset = queryset.filter(tagged_items__tag__name__iexact=tag)
+    if tags:
+        # Tags are case-sensitive rows, so one customer tagged "vip" and "VIP" would match a tag twice.
+        queryset = queryset.distinct()
     return queryset.prefetch_related("tags")
 
 
@@ -171,17 +202,22 @@ def customer_delete(*, customer: Customer) -> Customer:
 def customer_find_or_create(*, email: str | None = None, phone: str = "", name: str = "", **details: Any) -> Customer:
     """The customer with this email, else with this phone, else a new one; never a duplicate, even when racing.
 
+    The phone finds a customer who has no email yet (first known by phone, now writing from an email); a
+    customer with another email is someone else sharing the number (a household, a workplace).
     Raises ValidationError when there is neither an email nor a phone to find the customer by.
     """
-    email = normalize_email(email)
-    phone = phone_to_e164(phone)
+    email = _email_field(email)
+    phone = _phone_field(phone)
     if not email and not phone:
         raise ValidationError(_("A customer needs an email or a phone number."), code="no_contact")
-    if email:
-        if existing := Customer.objects.with_email(email).first():
-            return existing
-    elif existing := Customer.objects.filter(phone=phone).order_by("created_at").first():
+    if email and (existing := Customer.objects.with_email(email).first()):
         return existing
+    if phone:
+        by_phone = Customer.objects.filter(phone=phone)
+        if email:
+            by_phone = by_phone.filter(email__isnull=True)
+        if existing := by_phone.order_by("created_at", "id").first():
+            return existing
     try:
         return customer_create(name=name or email or phone, email=email, phone=phone, **details)
     except DuplicateCustomerError as exc:

@@ -3,11 +3,35 @@
 from __future__ import annotations
 
 import uuid
+from datetime import date
 
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from leads.models import current_hourly_rate
+
+
+def local_today() -> date:
+    """Today in Europe/Copenhagen (the project's time zone), whatever time zone is active."""
+    return timezone.localdate(timezone=timezone.get_default_timezone())
+
+
+class InvoiceQuerySet(models.QuerySet):
+    """Invoices by where they stand with the customer."""
+
+    @staticmethod
+    def overdue_condition(today: date | None = None) -> models.Q:
+        """Overdue on `today` (default: today in Copenhagen): marked overdue by the sweep, or sent and past its due
+        date before the sweep has run. A Q, so an aggregate can filter on it too."""
+        today = today or local_today()
+        return models.Q(status=Invoice.Status.OVERDUE) | models.Q(status=Invoice.Status.SENT, due_date__lt=today)
+
+    def overdue(self, today: date | None = None) -> InvoiceQuerySet:
+        return self.filter(self.overdue_condition(today))
+
+    def not_overdue(self, today: date | None = None) -> InvoiceQuerySet:
+        return self.exclude(self.overdue_condition(today))
 
 
 class Invoice(models.Model):
@@ -58,6 +82,8 @@ class Invoice(models.Model):
     paid_date = models.DateTimeField(_("paid"), null=True, blank=True)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    objects = InvoiceQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("invoice")

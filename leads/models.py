@@ -126,6 +126,11 @@ class Lead(models.Model):
     email_content = models.TextField(_("email content"), blank=True)
     response_sent = models.BooleanField(_("response sent"), default=False)
     sms_sent = models.BooleanField(_("SMS sent"), default=False)
+    needs_follow_up = models.BooleanField(
+        _("needs follow-up"), default=False, help_text=_("Automation stopped here: a person has to take over.")
+    )
+    follow_up_reason = models.TextField(_("follow-up reason"), blank=True)
+    last_error = models.TextField(_("last error"), blank=True)
     email_thread_id = models.CharField(_("email thread id"), max_length=255, blank=True, db_index=True)
     source_message_id = models.CharField(
         _("source message id"),
@@ -163,6 +168,7 @@ class Lead(models.Model):
             models.Index(fields=["created_at"], name="idx_leads_created_at"),
             models.Index(fields=["customer_email"], name="idx_leads_customer_email"),
             models.Index(fields=["customer_phone"], name="idx_leads_customer_phone"),
+            models.Index(fields=["created_at"], condition=models.Q(needs_follow_up=True), name="idx_leads_follow_up"),
         ]
 
     def __str__(self) -> str:

@@ -121,7 +121,7 @@ def lead_create(
     if isinstance(service_type, str):
         service_type = ServiceType.objects.filter(code=service_type).first() or _unknown_service(service_type)
     lead = Lead(source=source, service_type=service_type, **fields)
-    lead.customer_email = normalize_email(lead.customer_email) or ""
+    lead.customer_email = _email_or_error(lead.customer_email)
     lead.customer_phone = _phone_or_error(lead.customer_phone)
     if estimated_hours is None:
         lead.estimated_hours, lead.estimated_price = lead_estimate(service_type=service_type, area_m2=lead.area_m2)
@@ -201,6 +201,13 @@ def _full_address(lead: Lead) -> str:
     return ", ".join(part for part in (lead.address, town) if part)
 
 
+def _email_or_error(value: str) -> str:
+    try:
+        return normalize_email(value) or ""
+    except ValidationError as exc:
+        raise ValidationError({"customer_email": exc.messages}) from exc
+
+
 def _phone_or_error(value: str) -> str:
     try:
         return phone_to_e164(value)
@@ -210,3 +217,224 @@ def _phone_or_error(value: str) -> str:
 
 def _unknown_service(code: str) -> ServiceType:
     raise ValidationError({"service_type": _("Unknown service: %(code)s.") % {"code": code}})
+
+
+class LeadInUseError(ValidationError):
+    """The lead has bookings or invoices: deleting it would lose their history, so it is refused."""
+
+
+class ServiceTypeInUseError(ValidationError):
+    """Leads or bookings refer to the service, so it cannot be deleted."""
+
+
+# What staff may change on a lead after it was created; the status moves only through lead_set_status.
+LEAD_UPDATE_FIELDS = (
+    "customer_name",
+    "customer_email",
+    "customer_phone",
+    "company_name",
+    "source",
+    "service_type",
+    "address",
+    "city",
+    "postal_code",
+    "area_m2",
+    "preferred_date",
+    "estimated_hours",
+    "priority",
+    "notes",
+)
+
+
+@transaction.atomic
+def lead_update(*, lead: Lead, data: dict[str, Any]) -> Lead:
+    """Change the editable fields of a lead and re-price it when what the price depends on changed.
+
+    Email and phone are normalised as in lead_create. When the hours change to a value, the price is
+    hours × the hourly rate; when the service or the area change (or the hours are cleared), hours and
+    price are estimated again from the service catalogue and the area. The status is refused unless it
+    is the current one: it changes only through lead_set_status, which checks the transitions.
+    """
+    data = dict(data)
+    if "status" in data and data.pop("status") != lead.status:
+        raise ValidationError(
+            {
+                "status": _(
+                    "The status cannot be changed by an update; use the status change "
+                    "(POST /api/leads/{id}/status/), which checks the allowed transitions."
+                )
+            },
+            code="status_read_only",
+        )
+    unknown = set(data) - set(LEAD_UPDATE_FIELDS)
+    if unknown:
+        raise ValidationError({field: _("This field cannot be changed.") for field in sorted(unknown)})
+    if isinstance(data.get("service_type"), str):
+        code = data["service_type"]
+        data["service_type"] = ServiceType.objects.filter(code=code).first() or _unknown_service(code)
+    if data.get("estimated_hours") is not None:
+        try:
+            data["estimated_hours"] = Decimal(str(data["estimated_hours"]))
+        except ArithmeticError as exc:
+            raise ValidationError({"estimated_hours": _("Enter a number.")}) from exc
+    before = (lead.service_type_id, lead.area_m2, lead.estimated_hours)
+    stored_email, stored_phone = lead.customer_email, lead.customer_phone
+    for field, value in data.items():
+        setattr(lead, field, value)
+    # Only a new value is checked, so sending back what was stored (as a PUT does) never fails on it.
+    if "customer_email" in data and data["customer_email"] != stored_email:
+        lead.customer_email = _email_or_error(lead.customer_email)
+    if "customer_phone" in data and data["customer_phone"] != stored_phone:
+        lead.customer_phone = _phone_or_error(lead.customer_phone)
+    changed = set(data)
+    hours_changed = "estimated_hours" in data and data["estimated_hours"] != before[2]
+    if hours_changed and lead.estimated_hours is not None:
+        lead.estimated_price = money(lead.estimated_hours * settings.RENOS_HOURLY_RATE)
+        changed |= {"estimated_hours", "estimated_price"}
+    elif hours_changed or (lead.service_type_id, lead.area_m2) != before[:2]:
+        lead.estimated_hours, lead.estimated_price = lead_estimate(service_type=lead.service_type, area_m2=lead.area_m2)
+        changed |= {"estimated_hours", "estimated_price"}
+    lead.full_clean(validate_constraints=False, validate_unique=False)
+    # Only the changed columns: a worker may move the status or set response_sent/sms_sent meanwhile,
+    # and writing back the values this instance was loaded with would undo that.
+    lead.save(update_fields=sorted(changed | {"updated_at"}))
+    return lead
+
+
+@transaction.atomic
+def lead_delete(*, lead: Lead) -> None:
+    """Delete a lead with its timeline and slot offers, then recount its customer's stats.
+
+    Raises LeadInUseError when the lead has bookings or invoices: they are the history of work done.
+    """
+    # Lock the row: a booking inserted between the check and the delete would otherwise be deleted
+    # with the lead (bookings cascade); the lock makes that insert wait and then fail.
+    locked = Lead.objects.select_for_update().filter(pk=lead.pk).first()
+    if locked is None:
+        return
+    bookings, invoices = locked.bookings.count(), locked.invoices.count()
+    if bookings or invoices:
+        raise LeadInUseError(
+            _(
+                "This lead has %(bookings)d booking(s) and %(invoices)d invoice(s), so it cannot be deleted; "
+                "they are the history of the work done."
+            )
+            % {"bookings": bookings, "invoices": invoices},
+            code="protected",
+        )
+    customer = locked.customer
+    locked.delete()
+    if customer is not None:
+        customer_update_stats(customer=customer)
+
+
+def service_type_create(
+    *,
+    code: str,
+    name: str,
+    m2_per_hour: Decimal,
+    default_hours: Decimal,
+    billy_product_id: str = "",
+    billy_product_number: str = "",
+    is_active: bool = True,
+) -> ServiceType:
+    """Add a service to the catalogue; the code must be unique and the rates positive."""
+    service_type = ServiceType(
+        code=code,
+        name=name,
+        m2_per_hour=m2_per_hour,
+        default_hours=default_hours,
+        billy_product_id=billy_product_id,
+        billy_product_number=billy_product_number,
+        is_active=is_active,
+    )
+    service_type.full_clean()
+    service_type.save()
+    return service_type
+
+
+SERVICE_TYPE_FIELDS = (
+    "code",
+    "name",
+    "m2_per_hour",
+    "default_hours",
+    "billy_product_id",
+    "billy_product_number",
+    "is_active",
+)
+
+
+@transaction.atomic
+def service_type_update(*, service_type: ServiceType, data: dict[str, Any]) -> ServiceType:
+    """Change a service; its code is fixed once leads or bookings refer to it (they refer by code)."""
+    unknown = set(data) - set(SERVICE_TYPE_FIELDS)
+    if unknown:
+        raise ValidationError({field: _("This field cannot be changed.") for field in sorted(unknown)})
+    if "code" in data and data["code"] != service_type.code:
+        # Lock the row: a lead created with the old code meanwhile would be left pointing at nothing.
+        locked = ServiceType.objects.select_for_update().get(pk=service_type.pk)
+        if locked.leads.exists() or locked.bookings.exists():
+            raise ValidationError(
+                {"code": _("The code of a service that leads or bookings use cannot be changed.")}, code="protected"
+            )
+    for field, value in data.items():
+        setattr(service_type, field, value)
+    service_type.full_clean()
+    service_type.save()
+    return service_type
+
+
+@transaction.atomic
+def service_type_delete(*, service_type: ServiceType) -> None:
+    """Remove a service from the catalogue; refused (ServiceTypeInUseError) while leads or bookings use it."""
+    # Lock the row: a lead or booking created with this service meanwhile must wait, then fail, not be orphaned.
+    locked = ServiceType.objects.select_for_update().filter(pk=service_type.pk).first()
+    if locked is None:
+        return
+    leads, bookings = locked.leads.count(), locked.bookings.count()
+    if leads or bookings:
+        raise ServiceTypeInUseError(
+            _(
+                "The service %(name)s is used by %(leads)d lead(s) and %(bookings)d booking(s), so it cannot be "
+                "deleted; set is_active to false to stop offering it."
+            )
+            % {"name": locked.name, "leads": leads, "bookings": bookings},
+            code="protected",
+        )
+    locked.delete()
+
+
+def lead_flag_follow_up(*, lead: Lead, reason: str, title: str = "Kræver manuel opfølgning") -> Lead:
+    """Hand the lead to a person: flag it in the admin and write a warning on its timeline (once per reason)."""
+    if lead.needs_follow_up and lead.follow_up_reason == reason:
+        return lead
+    lead.needs_follow_up = True
+    lead.follow_up_reason = reason
+    lead.save(update_fields=["needs_follow_up", "follow_up_reason", "updated_at"])
+    activity_create(
+        lead=lead, type=Activity.Type.PENDING, title=title, description=reason, status=Activity.Status.WARNING
+    )
+    return lead
+
+
+def lead_record_error(*, lead: Lead, step: str, error: str) -> Lead:
+    """A step of the journey failed for good: keep the error on the lead and flag it for a person."""
+    lead.last_error = f"{step}: {error}"[:2000]
+    lead.save(update_fields=["last_error", "updated_at"])
+    activity_create(
+        lead=lead,
+        type=Activity.Type.PENDING,
+        title="Automatisk behandling fejlede",
+        description=lead.last_error,
+        status=Activity.Status.ERROR,
+        metadata={"step": step},
+    )
+    return lead_flag_follow_up(lead=lead, reason=f"Fejl i trinnet {step}.")
+
+
+def lead_clear_follow_up(*, lead: Lead) -> Lead:
+    lead.needs_follow_up = False
+    lead.follow_up_reason = ""
+    lead.last_error = ""
+    lead.save(update_fields=["needs_follow_up", "follow_up_reason", "last_error", "updated_at"])
+    return lead

@@ -85,6 +85,9 @@ class EmailMessage(models.Model):
     )
     gmail_message_id = models.CharField(_("Gmail message id"), max_length=255, null=True, blank=True, unique=True)
     gmail_thread_id = models.CharField(_("Gmail thread id"), max_length=255, blank=True, db_index=True)
+    rfc822_message_id = models.CharField(
+        _("Message-ID header"), max_length=255, blank=True, db_index=True, help_text=_("Replies refer to it.")
+    )
     from_address = models.CharField(_("from"), max_length=255)
     to_address = models.CharField(_("to"), max_length=255)
     subject = models.CharField(_("subject"), max_length=500, blank=True)
@@ -108,6 +111,12 @@ class EmailMessage(models.Model):
             ),
             models.CheckConstraint(
                 condition=models.Q(status__in=["draft", "sent", "failed", "bounced"]), name="emailmessage_status_valid"
+            ),
+            # The same inbound email is recorded once, even when two workers read it at the same time.
+            models.UniqueConstraint(
+                fields=["rfc822_message_id"],
+                condition=models.Q(direction="inbound") & ~models.Q(rfc822_message_id=""),
+                name="emailmessage_inbound_once",
             ),
         ]
         indexes = [models.Index(fields=["conversation", "sent_at"], name="emailmessage_conv_sent_idx")]
@@ -213,3 +222,65 @@ class EmailTemplate(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class MailboxState(models.Model):
+    """Where reading the inbox got to: the provider's cursor (Gmail historyId) and the last poll."""
+
+    name = models.CharField(_("mailbox"), max_length=100, unique=True)
+    cursor = models.CharField(_("cursor"), max_length=100, blank=True)
+    last_polled_at = models.DateTimeField(_("last polled"), null=True, blank=True)
+    last_error = models.TextField(_("last error"), blank=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("mailbox state")
+        verbose_name_plural = _("mailbox states")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class SkippedEmail(models.Model):
+    """An inbound email that made no new lead, kept with the reason so staff can see it and take it as a lead."""
+
+    class Reason(models.TextChoices):
+        NOT_A_LEAD = "not_a_lead", _("Not a lead")
+        DUPLICATE = "duplicate", _("Same customer has an open lead")
+        UNREADABLE = "unreadable", _("Could not be read")
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    provider_id = models.CharField(_("provider id"), max_length=255, blank=True)
+    message_id = models.CharField(_("Message-ID header"), max_length=255, null=True, blank=True, unique=True)
+    thread_id = models.CharField(_("thread id"), max_length=255, blank=True)
+    sender = models.CharField(_("from"), max_length=255, blank=True)
+    subject = models.CharField(_("subject"), max_length=500, blank=True)
+    reason = models.CharField(_("reason"), max_length=20, choices=Reason.choices)
+    detail = models.TextField(_("detail"), blank=True)
+    raw = models.BinaryField(_("raw message"))
+    received_at = models.DateTimeField(_("received"), null=True, blank=True)
+    related_lead = models.ForeignKey(
+        "leads.Lead",
+        verbose_name=_("related lead"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="skipped_emails",
+        help_text=_("The open lead it was added to, or the lead staff made from it."),
+    )
+    resolved_at = models.DateTimeField(_("taken as a lead"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("skipped email")
+        verbose_name_plural = _("skipped emails")
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(reason__in=["not_a_lead", "duplicate", "unreadable"]),
+                name="skippedemail_reason_valid",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.subject or self.message_id or str(self.id)

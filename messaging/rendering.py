@@ -7,7 +7,8 @@ from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.template import Context, Engine, TemplateSyntaxError
+from django.db import transaction
+from django.template import Context, Engine, TemplateDoesNotExist, TemplateSyntaxError
 from django.utils import timezone
 
 from messaging.models import EmailTemplate
@@ -74,9 +75,20 @@ def lead_context(lead: Any) -> dict[str, Any]:
 
 def render_text(source: str, context: dict[str, Any]) -> str:
     try:
-        return ENGINE.from_string(source).render(Context(context, autoescape=False))
+        template = ENGINE.from_string(source)
+        # Templates call what they reach, and not every method that writes is marked alters_data
+        # ({{ lead.customer.tags.clear }} would empty the customer's tags): a render never keeps a write.
+        with transaction.atomic():
+            text = template.render(Context(context, autoescape=False))
+            transaction.set_rollback(True)
+        return text
     except TemplateSyntaxError as exc:
         raise ValidationError({"content": str(exc)}, code="template_syntax") from exc
+    except TemplateDoesNotExist as exc:
+        # The engine has no template directories, so {% include %} and {% extends %} always end here.
+        raise ValidationError(
+            {"content": f"Skabelonen kan ikke hente andre skabeloner ({exc})."}, code="template_syntax"
+        ) from exc
 
 
 def email_template_render(*, template: EmailTemplate, context: dict[str, Any]) -> RenderedEmail:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
 
@@ -40,6 +41,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "rest_framework",
+    "rest_framework_simplejwt.token_blacklist",
     "django_filters",
     "drf_spectacular",
     "corsheaders",
@@ -121,6 +123,7 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATIC_ROOT = VAR_DIR / "static"
+STATIC_ROOT.mkdir(exist_ok=True)  # whitenoise warns about a missing folder before the first collectstatic
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
@@ -156,6 +159,62 @@ CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+CELERY_IMPORTS = ("renos.pipeline",)
+
+# The REST API: JWT for the frontend, the admin session for the browsable API and /api/docs/.
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "rest_framework_simplejwt.authentication.JWTAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["renos.api.permissions.IsActiveStaff"],
+    "DEFAULT_PAGINATION_CLASS": "renos.api.pagination.Pagination",
+    "DEFAULT_FILTER_BACKENDS": [
+        "django_filters.rest_framework.DjangoFilterBackend",
+        "rest_framework.filters.SearchFilter",
+        "rest_framework.filters.OrderingFilter",
+    ],
+    "DEFAULT_THROTTLE_CLASSES": ["renos.api.throttling.AnonThrottle", "renos.api.throttling.StaffThrottle"],
+    "DEFAULT_THROTTLE_RATES": {
+        "anon": env.str("API_THROTTLE_ANON", default="100/15m"),
+        "staff": env.str("API_THROTTLE_STAFF", default="5000/15m"),
+        "login_ip": env.str("API_THROTTLE_LOGIN_IP", default="30/15m"),
+        "login_username": env.str("API_THROTTLE_LOGIN_USERNAME", default="10/15m"),
+    },
+    "NUM_PROXIES": env.int("API_NUM_PROXIES", default=0),
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "renos.api.errors.exception_handler",
+    "COERCE_DECIMAL_TO_STRING": True,
+}
+SIMPLE_JWT = {
+    "ACCESS_TOKEN_LIFETIME": timedelta(minutes=env.int("JWT_ACCESS_MINUTES", default=60)),
+    "REFRESH_TOKEN_LIFETIME": timedelta(days=env.int("JWT_REFRESH_DAYS", default=7)),
+    "ROTATE_REFRESH_TOKENS": True,
+    "BLACKLIST_AFTER_ROTATION": True,
+    "UPDATE_LAST_LOGIN": True,
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "RenOS API",
+    "DESCRIPTION": "Leads, customers, conversations, bookings and invoices of Rendetalje. "
+    "Log in with POST /api/auth/token/ and send `Authorization: Bearer <access>`.",
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SERVE_PERMISSIONS": ["renos.api.permissions.IsActiveStaff"],
+    "COMPONENT_SPLIT_REQUEST": True,
+    # Several models have a `status` (and `type`) with different choices: name each enum after its model.
+    "ENUM_NAME_OVERRIDES": {
+        "CustomerStatusEnum": "customers.models.Customer.Status",
+        "LeadStatusEnum": "leads.models.Lead.Status",
+        "ActivityStatusEnum": "leads.models.Activity.Status",
+        "ConversationStatusEnum": "messaging.models.Conversation.Status",
+        "EmailMessageStatusEnum": "messaging.models.EmailMessage.Status",
+        "SmsMessageStatusEnum": "messaging.models.SmsMessage.Status",
+        "BookingStatusEnum": "bookings.models.Booking.Status",
+        "InvoiceStatusEnum": "invoicing.models.Invoice.Status",
+    },
+}
+CORS_ALLOWED_ORIGINS = env.list("CORS_ALLOWED_ORIGINS", default=[])
+CORS_URLS_REGEX = r"^/api/.*$"
 
 # The business: prices include 25% moms (Danish consumer prices are quoted with VAT).
 RENOS_HOURLY_RATE = Decimal(env.str("RENOS_HOURLY_RATE", default="349.00"))
@@ -175,3 +234,13 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
 }
+
+# Outside services: Google (Gmail inbox and sending, Pub/Sub push) and which adapters run.
+from renos.settings_integrations import integration_settings  # noqa: E402
+
+globals().update(integration_settings(env, VAR_DIR))
+
+# AI second opinion on emails the rules cannot read: Gemini when GEMINI_API_KEY is set, else none.
+from renos.settings_gemini import gemini_settings  # noqa: E402
+
+globals().update(gemini_settings(env))

@@ -1,10 +1,28 @@
-"""Root URLs."""
+"""Root URLs: the staff admin, the API and the health check."""
 
 from __future__ import annotations
 
 from django.contrib import admin
-from django.urls import path
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.urls import include, path
+from django.views.defaults import page_not_found
+
+from renos import webhooks
+from renos.health import health
 
 urlpatterns = [
     path("admin/", admin.site.urls),
+    path("api/", include("renos.api.urls")),
+    path("health/", health, name="health"),
+    path("api/webhooks/gmail/push/", webhooks.gmail_push, name="gmail-push"),
 ]
+
+
+def not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
+    """API callers get JSON for a path that matches nothing (a malformed id too), everyone else the HTML page."""
+    if request.path.startswith("/api/"):
+        return JsonResponse({"detail": "Ikke fundet."}, status=404)
+    return page_not_found(request, exception)
+
+
+handler404 = not_found

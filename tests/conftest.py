@@ -1,16 +1,34 @@
-"""Shared fixtures: a staff user, an admin client, fast password hashing and no stray network."""
+"""Shared fixtures: staff users, an admin client, a JWT-authenticated API client, fast hashing, a clean cache."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
+from django.core.cache import cache
+from rest_framework.test import APIClient
+from rest_framework_simplejwt.tokens import RefreshToken
 
 from tests.factories import UserFactory
 
 
 @pytest.fixture(autouse=True)
-def _fast_and_local(settings, tmp_path):
+def _fast_and_local(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    # The production storage needs `collectstatic`'s manifest, which a test run does not build.
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
+
+
+@pytest.fixture(autouse=True)
+def _clean_cache():
+    """Throttle counters live in the cache (Redis in the test run): every test starts with none."""
+    cache.clear()
+    yield
+    cache.clear()
 
 
 @pytest.fixture
@@ -27,3 +45,46 @@ def superuser(db):
 def admin_client_logged_in(client, superuser):
     client.force_login(superuser)
     return client
+
+
+def bearer(user) -> str:
+    return f"Bearer {RefreshToken.for_user(user).access_token}"
+
+
+@pytest.fixture
+def api_client(staff_user):
+    """An API client that sends a staff member's JWT access token."""
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=bearer(staff_user))
+    return client
+
+
+@pytest.fixture
+def superuser_api_client(superuser):
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=bearer(superuser))
+    return client
+
+
+@pytest.fixture
+def anon_api_client():
+    return APIClient()
+
+
+SAMPLES_DIR = Path(__file__).resolve().parents[2] / "shared" / "samples" / "emails"
+
+
+def sample_email(name: str) -> bytes:
+    """A real-world sample from ../shared/samples/emails/ (name without .eml)."""
+    return (SAMPLES_DIR / f"{name}.eml").read_bytes()
+
+
+@pytest.fixture
+def celery_eager():
+    """Tasks queued with .delay() run at once, in this process (retries too, without their countdown)."""
+    from renos.celery import app
+
+    saved = (app.conf.task_always_eager, app.conf.task_eager_propagates)
+    app.conf.task_always_eager, app.conf.task_eager_propagates = True, False
+    yield app
+    app.conf.task_always_eager, app.conf.task_eager_propagates = saved

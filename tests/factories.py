@@ -40,7 +40,7 @@ class CustomerFactory(factory.django.DjangoModelFactory):
 
     name = factory.Faker("name", locale="da_DK")
     email = factory.Sequence(lambda n: f"kunde{n}@example.dk")
-    phone = factory.Sequence(lambda n: f"+45{20000000 + n}")
+    phone = factory.Sequence(lambda n: f"+45{26000000 + n}")
     address = factory.Sequence(lambda n: f"Søvej {n + 1}, 8240 Risskov")
 
     @factory.post_generation

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Run the test suite against a throwaway PostgreSQL and Redis on free loopback ports.
+# Run a command (the test suite, the benchmarks) against a throwaway PostgreSQL and Redis on free loopback ports.
 # Installs the servers with apt-get when they are missing and we are root; always tears them down.
+# Usage: scripts/with-services.sh COMMAND [ARGS...]   (DATABASE_URL and REDIS_URL are set for it)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -60,6 +61,8 @@ as_db_owner "$PG_BIN/pg_ctl" -D "$WORK/pg" -l "$WORK/pg.log" -w \
     -o "-p $PG_PORT -c listen_addresses=127.0.0.1 -k $WORK -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200" \
     start >/dev/null || { cat "$WORK/pg.log" >&2; exit 1; }
 
+as_db_owner "$PG_BIN/createdb" -h 127.0.0.1 -p "$PG_PORT" -U renos renos
+
 redis-server --port "$REDIS_PORT" --bind 127.0.0.1 --save "" --appendonly no \
     --daemonize yes --pidfile "$WORK/redis.pid" --logfile "$WORK/redis.log" --dir "$WORK"
 for _ in $(seq 50); do
@@ -70,4 +73,4 @@ done
 export DATABASE_URL="postgres://renos@127.0.0.1:$PG_PORT/renos"
 export REDIS_URL="redis://127.0.0.1:$REDIS_PORT/0"
 export RENOS_VAR_DIR="$WORK/var"
-"$PY" -m pytest "$@"
+"$@"

@@ -1,0 +1,257 @@
+"""The staff CRM for customers, and the small admin helpers the other apps' admins share."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
+from django.db.models import Count, Model, QuerySet
+from django.http import HttpRequest
+from django.urls import reverse
+from django.utils.html import format_html
+from django.utils.http import urlencode
+from django.utils.translation import gettext, ngettext
+from django.utils.translation import gettext_lazy as _
+from taggit.models import Tag
+
+from customers import services
+from customers.models import Customer
+from customers.phones import phone_to_e164
+from leads.models import Lead
+from messaging.models import Conversation
+
+# --- Shared by the admins of the other apps -------------------------------------------------------
+
+
+def phone_from_search(term: str) -> str:
+    """The search term as E.164 when it reads as a phone number ("20 11 22 33"), else ""."""
+    if sum(char.isdigit() for char in term) < 8:
+        return ""
+    try:
+        return phone_to_e164(term)
+    except ValidationError:
+        return ""
+
+
+class PhoneSearchMixin:
+    """Search also finds a phone number typed the way Danes write it, since numbers are stored in E.164."""
+
+    phone_search_field = "phone"
+
+    def get_search_results(self, request: HttpRequest, queryset: QuerySet, search_term: str) -> tuple[QuerySet, bool]:
+        results, may_have_duplicates = super().get_search_results(request, queryset, search_term)  # type: ignore[misc]
+        phone = phone_from_search(search_term)
+        if phone:
+            results = results | queryset.filter(**{self.phone_search_field: phone})
+        return results, may_have_duplicates
+
+
+class ReadOnlyTabularInline(admin.TabularInline):
+    """Rows written by services, shown for context with a link to their own page; never edited here."""
+
+    extra = 0
+    show_change_link = True
+
+    def has_add_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
+        return False
+
+
+def adopt(obj: Model, created: Model) -> None:
+    """Turn the admin's unsaved `obj` into the row a service just created, so the log and redirect point at it."""
+    obj.pk = created.pk
+    obj.refresh_from_db()
+    obj._state.adding = False
+
+
+class ConversationInline(ReadOnlyTabularInline):
+    model = Conversation
+    fields = ("subject", "channel", "status", "message_count", "updated_at")
+    readonly_fields = fields
+    ordering = ("-updated_at",)
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet:
+        return super().get_queryset(request).annotate(message_count=Count("messages"))
+
+    @admin.display(description=_("messages"))
+    def message_count(self, obj: Conversation) -> int:
+        return obj.message_count  # type: ignore[attr-defined]
+
+
+# --- Customers ------------------------------------------------------------------------------------
+
+
+class TagFilter(admin.SimpleListFilter):
+    """The tags customers actually carry (not every tag in the project)."""
+
+    title = _("tags")
+    parameter_name = "tag"
+
+    def lookups(self, request: HttpRequest, model_admin: admin.ModelAdmin) -> list[tuple[str, str]]:
+        names = Tag.objects.filter(customers_taggedcustomer_items__isnull=False).distinct().order_by("name")
+        return [(name, name) for name in names.values_list("name", flat=True)]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
+        if self.value():
+            return queryset.filter(tagged_items__tag__name=self.value())
+        return queryset
+
+
+class CustomerForm(forms.ModelForm):
+    """Field errors (not a 500 or a nameless constraint message) for a bad phone or a taken email.
+
+    No Meta: the ModelAdmin's fieldsets say which fields the form has, in one place.
+    """
+
+    def clean_email(self) -> str | None:
+        email = services.normalize_email(self.cleaned_data.get("email"))
+        existing = Customer.objects.with_email(email).exclude(pk=self.instance.pk).first() if email else None
+        if existing is not None:
+            raise ValidationError(
+                _("%(name)s already has the email %(email)s."),
+                params={"name": existing.name, "email": email},
+                code="duplicate",
+            )
+        return email
+
+    def clean_phone(self) -> str:
+        return phone_to_e164(self.cleaned_data.get("phone", ""))
+
+
+class LeadInline(ReadOnlyTabularInline):
+    model = Lead
+    fields = ("created_at", "source", "service_type", "status", "estimated_price")
+    readonly_fields = fields
+    ordering = ("-created_at",)
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet:
+        return super().get_queryset(request).select_related("service_type")
+
+
+@admin.register(Customer)
+class CustomerAdmin(PhoneSearchMixin, admin.ModelAdmin):
+    form = CustomerForm
+    list_display = (
+        "name",
+        "email",
+        "phone",
+        "company_name",
+        "status",
+        "tag_list",
+        "total_leads",
+        "total_bookings",
+        "total_revenue",
+        "last_contact_at",
+        "created_at",
+    )
+    list_filter = ("status", TagFilter)
+    search_fields = ("name", "email", "phone", "company_name")
+    date_hierarchy = "created_at"
+    show_full_result_count = False
+    readonly_fields = (
+        "new_lead",
+        "total_leads",
+        "total_bookings",
+        "total_revenue",
+        "last_contact_at",
+        "created_at",
+        "updated_at",
+    )
+    fieldsets = (
+        (
+            None,
+            {"fields": ("name", "email", "phone", "company_name", "address", "status", "tags", "notes", "new_lead")},
+        ),
+        (_("Statistics"), {"fields": ("total_leads", "total_bookings", "total_revenue", "last_contact_at")}),
+        (_("History"), {"fields": ("created_at", "updated_at"), "classes": ("collapse",)}),
+    )
+    add_fieldsets = ((None, {"fields": ("name", "email", "phone", "company_name", "address", "tags", "notes")}),)
+    inlines = (LeadInline, ConversationInline)
+    actions = ("recompute_stats", "soft_delete")
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet:
+        return super().get_queryset(request).prefetch_related("tags")
+
+    def get_fieldsets(self, request: HttpRequest, obj: Customer | None = None) -> Any:
+        return self.fieldsets if obj is not None else self.add_fieldsets
+
+    def save_model(self, request: HttpRequest, obj: Customer, form: forms.ModelForm, change: bool) -> None:
+        data = form.cleaned_data
+        if change:
+            editable = (*services.EDITABLE_FIELDS, "tags")
+            services.customer_update(
+                customer=obj, data={name: data[name] for name in form.changed_data if name in editable}
+            )
+            return
+        customer = services.customer_create(
+            **{name: data[name] for name in ("name", "email", "phone", "address", "company_name", "notes", "tags")}
+        )
+        adopt(obj, customer)
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        # Deleting is soft (the "Deactivate" action): invoices and the history must keep their customer.
+        return False
+
+    @admin.display(description=_("new lead"))
+    def new_lead(self, obj: Customer) -> str:
+        """A lead form filled in with this customer, for the customer who calls in."""
+        prefill = {
+            "customer": obj.pk,
+            "customer_name": obj.name,
+            "customer_email": obj.email or "",
+            "customer_phone": obj.phone,
+            "company_name": obj.company_name,
+        }
+        url = f"{reverse('admin:leads_lead_add')}?{urlencode(prefill)}"
+        return format_html('<a href="{}">{}</a>', url, _("Add a lead for this customer"))
+
+    @admin.display(description=_("tags"))
+    def tag_list(self, obj: Customer) -> str:
+        return ", ".join(sorted(tag.name for tag in obj.tags.all()))
+
+    @admin.action(description=_("Recompute statistics"), permissions=["change"])
+    def recompute_stats(self, request: HttpRequest, queryset: QuerySet) -> None:
+        count = 0
+        for customer in queryset:
+            services.customer_update_stats(customer=customer)
+            count += 1
+        self.message_user(
+            request,
+            ngettext(
+                "Recomputed the statistics of %(count)d customer.",
+                "Recomputed the statistics of %(count)d customers.",
+                count,
+            )
+            % {"count": count},
+            messages.SUCCESS,
+        )
+
+    @admin.action(description=_("Deactivate (soft delete)"), permissions=["change"])
+    def soft_delete(self, request: HttpRequest, queryset: QuerySet) -> None:
+        count = 0
+        for customer in queryset:
+            if customer.status != Customer.Status.ACTIVE:
+                # A blocked customer stays blocked: deactivating would quietly lift the block.
+                self.message_user(
+                    request,
+                    gettext("%(customer)s is already %(status)s; left as it is.")
+                    % {"customer": customer, "status": customer.get_status_display()},
+                    messages.WARNING,
+                )
+                continue
+            services.customer_delete(customer=customer)
+            count += 1
+        if count:
+            self.message_user(
+                request,
+                ngettext("Deactivated %(count)d customer.", "Deactivated %(count)d customers.", count)
+                % {"count": count},
+                messages.SUCCESS,
+            )

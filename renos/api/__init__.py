@@ -1,0 +1,1 @@
+"""What every API endpoint shares: permissions, pagination, throttles, errors; and the root API URLs."""

@@ -1,0 +1,114 @@
+"""Benchmarks printed by `make bench`: each figure measured on this machine, next to its target.
+
+They build their own data (never the demo data) and run against the database in DATABASE_URL; `make bench`
+points that at a throwaway PostgreSQL. Targets are met here, not asserted in tests.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from email.message import EmailMessage
+from email.utils import format_datetime
+
+from django.db import transaction
+from django.utils import timezone
+
+from leads.parsing import parse_email
+from messaging.ingest import email_ingest
+
+FIRST_NAMES = ("Mette", "Peter", "Lars", "Sofie", "Jonas", "Anne", "Mads", "Ida", "Søren", "Karen")
+LAST_NAMES = ("Jørgensen", "Sørensen", "Holm", "Berg", "Friis", "Nielsen", "Hansen", "Østergaard")
+SERVICES = ("Fast rengøringshjælp", "Hovedrengøring", "Flytterengøring", "Vinduespudsning", "Erhvervsrengøring")
+
+
+@dataclass(frozen=True)
+class Figure:
+    name: str
+    value: float
+    unit: str
+    target: float
+    higher_is_better: bool = True
+
+    @property
+    def met(self) -> bool:
+        return self.value >= self.target if self.higher_is_better else self.value <= self.target
+
+
+def lead_email(number: int, *, html: bool) -> bytes:
+    """A portal lead as the inbox receives it, different for every number (so none is a duplicate)."""
+    name = f"{FIRST_NAMES[number % len(FIRST_NAMES)]} {LAST_NAMES[number % len(LAST_NAMES)]}"
+    email = f"kunde{number}@example.dk"
+    phone = f"26 {number // 10000 % 100:02d} {number // 100 % 100:02d} {number % 100:02d}"
+    service = SERVICES[number % len(SERVICES)]
+    area = 40 + number % 160
+    mail = EmailMessage()
+    mail["Date"] = format_datetime(timezone.now())
+    mail["Message-ID"] = f"<bench-{number}@mail.example>"
+    mail["To"] = "info@rendetalje.dk"
+    if html:
+        mail["From"] = "Rengøring.nu <kontakt@leadmail.no>"
+        mail["Subject"] = f"{name} fra Rengøring.nu - Nettbureau AS"
+        rows = [
+            ("Type kontakt", "Privat"),
+            ("Behov", service),
+            ("Hvor stort er området?", f"{area} m²"),
+            ("Navn", name),
+            ("E-mail", email),
+            ("Telefon", phone),
+            ("Adresse", "Søvej 12, 8240 Risskov"),
+        ]
+        table = "".join(f"<tr><td><b>{label}</b></td><td>{value}</td></tr>" for label, value in rows)
+        mail.set_content(f"<html><body><h2>Nyt lead</h2><table>{table}</table></body></html>", subtype="html")
+    else:
+        mail["From"] = f"{name} <system@leadpoint.dk>"
+        mail["Subject"] = "Formular via Rengøring Aarhus"
+        mail.set_content(
+            f"Navn: {name}\nTelefon: {phone}\nE-mail: {email}\nAdresse: Vestergade {number % 90 + 1}\n"
+            f"Postnr./By: 8000 Aarhus C\nOpgave: {service}\nBesked: Ca. {area} m2, gerne snarest.\n"
+        )
+    return mail.as_bytes()
+
+
+def per_second(count: int, work: Callable[[], None]) -> float:
+    """Runs per second of process time (one core), so other load on the machine does not move the figure."""
+    started = time.process_time()
+    work()
+    return count / (time.process_time() - started)
+
+
+def bench_parse(count: int = 2000) -> Figure:
+    emails = [lead_email(number, html=number % 2 == 0) for number in range(count)]
+
+    def work() -> None:
+        for raw in emails:
+            parse_email(raw)
+
+    return Figure("Parse lead emails", per_second(count, work), "emails/s", 500)
+
+
+def bench_ingest(count: int = 400) -> Figure:
+    """Lead, customer, conversation, inbound email and activity per email, each in its own transaction."""
+    emails = [lead_email(1_000_000 + number, html=number % 2 == 0) for number in range(count)]
+    started = time.perf_counter()
+    for raw in emails:
+        email_ingest(raw=raw)
+    elapsed = time.perf_counter() - started
+    _remove_bench_data()
+    return Figure("Ingest lead emails (PostgreSQL, local adapters)", count / elapsed, "emails/s", 100)
+
+
+@transaction.atomic
+def _remove_bench_data() -> None:
+    from customers.models import Customer
+    from leads.models import Lead
+
+    leads = Lead.objects.filter(source_message_id__startswith="<bench-")
+    customers = Customer.objects.filter(leads__in=leads)
+    customer_ids = list(customers.values_list("pk", flat=True))
+    leads.delete()
+    Customer.objects.filter(pk__in=customer_ids).delete()
+
+
+BENCHMARKS: dict[str, Callable[[], Figure]] = {"parse": bench_parse, "ingest": bench_ingest}

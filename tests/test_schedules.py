@@ -1,0 +1,43 @@
+"""The beat schedule is kept in code and written to the database by a command."""
+
+from __future__ import annotations
+
+import pytest
+from django.core.management import call_command
+from django_celery_beat.models import PeriodicTask
+
+from renos import pipeline
+
+
+@pytest.mark.django_db
+def test_sync_schedules_polls_the_inbox_every_minute_and_renews_the_gmail_watch(capsys):
+    call_command("sync_schedules")
+    call_command("sync_schedules")
+
+    poll = PeriodicTask.objects.get(task="renos.pipeline.poll_inbox")
+    assert poll.enabled and poll.interval.every == 60 and poll.interval.period == "seconds"
+    watch = PeriodicTask.objects.get(task="renos.pipeline.renew_gmail_watch")
+    assert (watch.crontab.hour, watch.crontab.minute) == ("3", "15")
+    assert PeriodicTask.objects.filter(task__startswith="renos.").count() == 2
+    assert "Hent nye e-mails" in capsys.readouterr().out
+
+
+@pytest.mark.django_db
+def test_a_schedule_changed_by_hand_is_put_back():
+    call_command("sync_schedules")
+    PeriodicTask.objects.filter(task="renos.pipeline.poll_inbox").update(enabled=False)
+    call_command("sync_schedules")
+    assert PeriodicTask.objects.get(task="renos.pipeline.poll_inbox").enabled
+
+
+def test_every_scheduled_task_exists():
+    from renos.schedules import SCHEDULES
+
+    for task, _when in SCHEDULES.values():
+        assert hasattr(pipeline, task.rsplit(".", 1)[-1])
+
+
+@pytest.mark.django_db
+def test_the_watch_is_not_renewed_without_gmail(settings):
+    settings.GMAIL_PUBSUB_TOPIC = ""
+    assert pipeline.renew_gmail_watch() == "not configured"
