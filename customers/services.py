@@ -69,10 +69,15 @@ def customer_create(
     phone = _phone_field(phone)
     if email and (existing := Customer.objects.with_email(email).first()):
         raise DuplicateCustomerError(existing)
-    customer = Customer(
-        name=name.strip(), email=email, phone=phone, address=address, company_name=company_name, notes=notes
+    return _customer_insert(
+        name=name, email=email, phone=phone, address=address, company_name=company_name, notes=notes, tags=tags
     )
-    customer.full_clean(validate_constraints=False)
+
+
+def _customer_insert(*, name: str, email: str | None, phone: str, tags: Iterable[str] = (), **details: Any) -> Customer:
+    customer = Customer(name=name.strip(), email=email, phone=phone, **details)
+    # Uniqueness is the database's job here (the index on lower(email)), so validation asks it nothing.
+    customer.full_clean(validate_constraints=False, validate_unique=False)
     try:
         # The unique index on lower(email) settles a race between two creates of the same email.
         with transaction.atomic():
@@ -169,7 +174,8 @@ def customer_touch(*, customer: Customer, when: Any) -> None:
     Customer.objects.filter(pk=customer.pk).filter(
         Q(last_contact_at__isnull=True) | Q(last_contact_at__lt=when)
     ).update(last_contact_at=when)
-    customer.refresh_from_db(fields=["last_contact_at"])
+    if customer.last_contact_at is None or customer.last_contact_at < when:
+        customer.last_contact_at = when
 
 
 def customer_query(
@@ -219,7 +225,7 @@ def customer_find_or_create(*, email: str | None = None, phone: str = "", name: 
         if existing := by_phone.order_by("created_at", "id").first():
             return existing
     try:
-        return customer_create(name=name or email or phone, email=email, phone=phone, **details)
+        return _customer_insert(name=name or email or phone, email=email, phone=phone, **details)
     except DuplicateCustomerError as exc:
         # Another worker created the same email between our read and our insert.
         return exc.existing
@@ -227,10 +233,14 @@ def customer_find_or_create(*, email: str | None = None, phone: str = "", name: 
 
 @transaction.atomic
 def customer_link_lead(*, customer: Customer, lead: Any) -> Customer:
-    """Attach `lead` to `customer` and recount the stats of both the new and any previous customer."""
-    previous_id = lead.customer_id
+    """Attach `lead` (with its bookings and invoices) to `customer`; recount the new and any previous customer."""
+    # Lock the lead: two relinks at once must both see, and recount, the customer the lead really had.
+    locked = type(lead).objects.select_for_update().only("pk", "customer").get(pk=lead.pk)
+    previous_id = locked.customer_id
     lead.customer = customer
     lead.save(update_fields=["customer", "updated_at"])
+    lead.bookings.update(customer=customer)
+    lead.invoices.update(customer=customer)
     if previous_id and previous_id != customer.pk:
         previous = Customer.objects.filter(pk=previous_id).first()
         if previous:

@@ -184,9 +184,10 @@ class Lead(models.Model):
 
     @property
     def hours_on_site(self) -> Decimal | None:
+        """Work hours shared by the cleaners, rounded up to the half hour (what the customer is told)."""
         if self.estimated_hours is None:
             return None
-        return self.estimated_hours / self.cleaners
+        return Decimal(math.ceil(self.estimated_hours / self.cleaners * 2)) / 2
 
 
 class Activity(models.Model):

@@ -128,7 +128,8 @@ def lead_create(
     else:
         lead.estimated_hours = Decimal(estimated_hours)
         lead.estimated_price = money(lead.estimated_hours * settings.RENOS_HOURLY_RATE)
-    lead.full_clean(validate_constraints=False, validate_unique=False)
+    # The service and customer are instances already; asking the database whether they exist is wasted.
+    lead.full_clean(exclude=["service_type", "customer"], validate_constraints=False, validate_unique=False)
     if customer is None and link_customer and (lead.customer_email or lead.customer_phone):
         customer = customer_find_or_create(
             email=lead.customer_email,
@@ -147,7 +148,9 @@ def lead_create(
         metadata={"source": lead.source},
     )
     if customer is not None:
-        customer_update_stats(customer=customer)
+        # A new lead changes only the lead count: recount just that (the full recount is customer_update_stats).
+        customer.total_leads = Lead.objects.filter(customer=customer).count()
+        Customer.objects.filter(pk=customer.pk).update(total_leads=customer.total_leads)
     return lead
 
 

@@ -14,10 +14,12 @@ from django.db.models import Q
 from django.utils import timezone
 
 from customers.phones import phone_to_e164
+from integrations.gemini import get_advisor
 from leads.models import Activity, Lead
 from leads.parsing import NotAnEmail, ParsedEmail, parse_email
 from leads.services import activity_create, lead_create, lead_flag_follow_up
 from messaging.models import Conversation, Direction, EmailMessage, MailboxState, SkippedEmail
+from messaging.second_opinion import needs_second_opinion, second_opinion
 from messaging.services import conversation_create, email_message_create
 
 logger = logging.getLogger(__name__)
@@ -52,16 +54,34 @@ def email_ingest(
         parsed = parse_email(raw)
     except NotAnEmail as exc:
         return _skip(raw=raw, parsed=None, provider_id=provider_id, thread_id=provider_thread_id, detail=str(exc))
+    ai_analysis: dict[str, Any] = {}
+    advisor = get_advisor()
+    if (
+        advisor.available
+        and needs_second_opinion(parsed)
+        and not (parsed.message_id and _already_ingested(parsed.message_id, force=force_lead))
+    ):
+        # Asked outside the transaction: a slow answer must not hold database locks.
+        parsed, ai_analysis = second_opinion(parsed, advisor)
     try:
         with transaction.atomic():
-            return _ingest(parsed, raw=raw, provider_id=provider_id, thread_id=provider_thread_id, force=force_lead)
+            return _ingest(
+                parsed,
+                raw=raw,
+                provider_id=provider_id,
+                thread_id=provider_thread_id,
+                force=force_lead,
+                ai_analysis=ai_analysis,
+            )
     except IntegrityError:
         # Another worker recorded this very message between our checks and our insert.
         logger.info("email %s was ingested by another worker", parsed.message_id)
         return IngestResult(Outcome.ALREADY, lead=_lead_of_message(parsed.message_id))
 
 
-def _ingest(parsed: ParsedEmail, *, raw: bytes, provider_id: str, thread_id: str, force: bool) -> IngestResult:
+def _ingest(
+    parsed: ParsedEmail, *, raw: bytes, provider_id: str, thread_id: str, force: bool, ai_analysis: dict[str, Any]
+) -> IngestResult:
     if parsed.message_id and _already_ingested(parsed.message_id, force=force):
         return IngestResult(Outcome.ALREADY, lead=_lead_of_message(parsed.message_id))
     if not parsed.is_lead and not force:
@@ -81,10 +101,12 @@ def _ingest(parsed: ParsedEmail, *, raw: bytes, provider_id: str, thread_id: str
 
     if not force and (open_lead := _open_lead_of_same_customer(parsed)):
         return _add_to_open_lead(open_lead, parsed, raw=raw, provider_id=provider_id, thread_id=thread_id)
-    return _new_lead(parsed, provider_id=provider_id, thread_id=thread_id)
+    return _new_lead(parsed, provider_id=provider_id, thread_id=thread_id, ai_analysis=ai_analysis, force=force)
 
 
-def _new_lead(parsed: ParsedEmail, *, provider_id: str, thread_id: str) -> IngestResult:
+def _new_lead(
+    parsed: ParsedEmail, *, provider_id: str, thread_id: str, ai_analysis: dict[str, Any], force: bool
+) -> IngestResult:
     lead = lead_create(
         source=parsed.source or Lead.Source.MANUAL,
         service_type=parsed.service_type,
@@ -101,6 +123,7 @@ def _new_lead(parsed: ParsedEmail, *, provider_id: str, thread_id: str) -> Inges
         email_content=parsed.text_body,
         email_thread_id=thread_id or parsed.thread_key or "",
         source_message_id=parsed.message_id or None,
+        ai_analysis=ai_analysis,
     )
     gmail_thread = thread_id or parsed.thread_key or None
     if gmail_thread and Conversation.objects.filter(gmail_thread_id=gmail_thread).exists():
@@ -109,7 +132,7 @@ def _new_lead(parsed: ParsedEmail, *, provider_id: str, thread_id: str) -> Inges
     conversation = conversation_create(
         customer=lead.customer, lead=lead, subject=parsed.subject, gmail_thread_id=gmail_thread
     )
-    recorded = _inbound_record(parsed.message_id)
+    recorded = _inbound_record(parsed.message_id) if force else None
     if recorded is not None:
         # Staff took an email that was added to an open lead as a lead of its own: it moves to the new conversation.
         recorded.conversation = conversation
@@ -202,7 +225,7 @@ def _skip(
 def _record_inbound(
     conversation: Conversation, parsed: ParsedEmail, *, provider_id: str, thread_id: str
 ) -> EmailMessage:
-    message = email_message_create(
+    return email_message_create(
         conversation=conversation,
         from_address=parsed.reply_to or parsed.sender,
         to_address=settings.RENOS_COMPANY_EMAIL,
@@ -212,11 +235,8 @@ def _record_inbound(
         gmail_message_id=provider_id if thread_id else None,
         gmail_thread_id=thread_id,
         sent_at=parsed.received_at,
+        rfc822_message_id=parsed.message_id or "",
     )
-    if parsed.message_id:
-        message.rfc822_message_id = parsed.message_id
-        message.save(update_fields=["rfc822_message_id"])
-    return message
 
 
 def _already_ingested(message_id: str, *, force: bool) -> bool:

@@ -27,7 +27,7 @@ def conversation_create(
     conversation = Conversation(
         customer=customer, lead=lead, subject=subject[:500], channel=channel, gmail_thread_id=gmail_thread_id or None
     )
-    conversation.full_clean(validate_unique=False, validate_constraints=False)
+    conversation.full_clean(exclude=["customer", "lead"], validate_unique=False, validate_constraints=False)
     conversation.save()
     return conversation
 
@@ -70,10 +70,12 @@ def email_message_create(
     is_ai_generated: bool = False,
     ai_model: str = "",
     sent_at: Any = None,
+    rfc822_message_id: str = "",
 ) -> EmailMessage:
     """Record one email and move the customer's last contact forward."""
     message = EmailMessage(
         conversation=conversation,
+        rfc822_message_id=rfc822_message_id,
         gmail_message_id=gmail_message_id or None,
         gmail_thread_id=gmail_thread_id or conversation.gmail_thread_id or "",
         from_address=from_address,
@@ -87,7 +89,7 @@ def email_message_create(
         ai_model=ai_model,
         sent_at=sent_at or timezone.now(),
     )
-    message.full_clean(validate_unique=False, validate_constraints=False)
+    message.full_clean(exclude=["conversation"], validate_unique=False, validate_constraints=False)
     message.save()
     Conversation.objects.filter(pk=conversation.pk).update(updated_at=timezone.now())
     if conversation.customer_id:

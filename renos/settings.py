@@ -10,11 +10,11 @@ from pathlib import Path
 import environ
 
 BASE_DIR = Path(__file__).resolve().parent.parent
-VAR_DIR = Path(environ.Env().str("RENOS_VAR_DIR", default=str(BASE_DIR / "var")))
-VAR_DIR.mkdir(parents=True, exist_ok=True)
-
 env = environ.Env()
 environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
+# An empty line in .env (as in .env.example) means "use the default", like an unset variable.
+VAR_DIR = Path(env.str("RENOS_VAR_DIR", default="") or BASE_DIR / "var")
+VAR_DIR.mkdir(parents=True, exist_ok=True)
 
 
 def _local_secret_key() -> str:
@@ -88,7 +88,7 @@ TEMPLATES = [
 ]
 
 # Database: SQLite under var/ unless DATABASE_URL points elsewhere (postgres://... uses psycopg 3).
-DATABASES = {"default": env.db_url("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'db.sqlite3'}")}
+DATABASES = {"default": env.db_url_config(env.str("DATABASE_URL", default="") or f"sqlite:///{VAR_DIR / 'db.sqlite3'}")}
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=0)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
@@ -244,3 +244,8 @@ globals().update(integration_settings(env, VAR_DIR))
 from renos.settings_gemini import gemini_settings  # noqa: E402
 
 globals().update(gemini_settings(env))
+
+# SMS: Twilio when TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN are set, else lines in var/sms.log.
+from renos.settings_sms import sms_settings  # noqa: E402
+
+globals().update(sms_settings(env, VAR_DIR))

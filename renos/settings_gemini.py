@@ -25,5 +25,5 @@ def gemini_settings(env: environ.Env) -> dict[str, object]:
         # Attempts per email, the first included; timeouts, 408, 429 and 5xx are retried with exponential backoff.
         "GEMINI_MAX_ATTEMPTS": env.int("GEMINI_MAX_ATTEMPTS", default=3),
         # Dotted path of the advisor class: Gemini when a key is set, else the "none" advisor (the rules alone).
-        "AI_BACKEND": env.str("AI_BACKEND", default=GEMINI_ADVISOR if api_key else NO_ADVISOR),
+        "AI_BACKEND": env.str("AI_BACKEND", default="") or (GEMINI_ADVISOR if api_key else NO_ADVISOR),
     }

@@ -28,11 +28,9 @@ def integration_settings(env: environ.Env, var_dir: Path) -> dict[str, object]:
         "GOOGLE_DELEGATED_USER": env.str("GOOGLE_DELEGATED_USER", default=""),
         "GOOGLE_HTTP_TIMEOUT": env.float("GOOGLE_HTTP_TIMEOUT", default=30.0),
         # Inbox.
-        "INBOX_BACKEND": env.str(
-            "INBOX_BACKEND",
-            default="integrations.inbox.GmailInbox" if google_configured else "integrations.inbox.LocalFolderInbox",
-        ),
-        "INBOX_LOCAL_DIR": Path(env.str("INBOX_LOCAL_DIR", default=str(var_dir / "inbox"))),
+        "INBOX_BACKEND": env.str("INBOX_BACKEND", default="")
+        or ("integrations.inbox.GmailInbox" if google_configured else "integrations.inbox.LocalFolderInbox"),
+        "INBOX_LOCAL_DIR": Path(env.str("INBOX_LOCAL_DIR", default="") or var_dir / "inbox"),
         "INBOX_LOCAL_GRACE_SECONDS": env.float("INBOX_LOCAL_GRACE_SECONDS", default=1.0),
         "GMAIL_USER_ID": env.str("GMAIL_USER_ID", default="me"),
         "GMAIL_PROCESSED_LABEL": env.str("GMAIL_PROCESSED_LABEL", default="RenOS/Behandlet"),
@@ -41,10 +39,8 @@ def integration_settings(env: environ.Env, var_dir: Path) -> dict[str, object]:
         "PUBSUB_PUSH_AUDIENCE": env.str("PUBSUB_PUSH_AUDIENCE", default=""),
         "PUBSUB_PUSH_SERVICE_ACCOUNT": env.str("PUBSUB_PUSH_SERVICE_ACCOUNT", default=""),
         # Outgoing mail.
-        "MAIL_SENDER_BACKEND": env.str(
-            "MAIL_SENDER_BACKEND",
-            default="integrations.mail.GmailSender" if google_configured else "integrations.mail.DjangoMailSender",
-        ),
+        "MAIL_SENDER_BACKEND": env.str("MAIL_SENDER_BACKEND", default="")
+        or ("integrations.mail.GmailSender" if google_configured else "integrations.mail.DjangoMailSender"),
         # Django's SMTP backend waits forever without it.
         "EMAIL_TIMEOUT": env.int("EMAIL_TIMEOUT", default=30),
     }

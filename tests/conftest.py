@@ -88,3 +88,14 @@ def celery_eager():
     app.conf.task_always_eager, app.conf.task_eager_propagates = True, False
     yield app
     app.conf.task_always_eager, app.conf.task_eager_propagates = saved
+
+
+@pytest.fixture
+def seeded_catalogue(transactional_db):
+    """Transactional tests empty every table afterwards: put back what the data migrations seed, before the test."""
+    from importlib import import_module
+
+    from django.apps import apps
+
+    import_module("leads.migrations.0003_seed_service_types").create_services(apps, None)
+    import_module("messaging.migrations.0002_default_email_templates").create_templates(apps, None)

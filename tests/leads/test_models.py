@@ -28,9 +28,11 @@ def test_work_hours_are_area_over_rate_rounded_up_to_the_half_hour(code, area, h
 @pytest.mark.django_db
 @pytest.mark.parametrize(
     ("hours", "cleaners", "on_site"),
-    [("3.5", 1, "3.5"), ("4", 1, "4"), ("4.5", 2, "2.25"), ("9", 2, "4.5"), (None, 1, None)],
+    [("3.5", 1, "3.5"), ("4", 1, "4"), ("4.5", 2, "2.5"), ("9", 2, "4.5"), ("5.5", 2, "3"), (None, 1, None)],
 )
-def test_jobs_over_four_hours_get_two_cleaners_and_half_the_time_on_site(hours, cleaners, on_site):
+def test_jobs_over_four_hours_get_two_cleaners_and_half_the_time_on_site_rounded_up_to_the_half_hour(
+    hours, cleaners, on_site
+):
     lead = LeadFactory(estimated_hours=Decimal(hours) if hours else None)
 
     assert lead.cleaners == cleaners

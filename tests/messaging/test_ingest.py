@@ -87,7 +87,7 @@ def test_the_same_email_twice_is_one_lead():
 
 
 @pytest.mark.django_db(transaction=True)
-def test_two_workers_ingesting_the_same_email_at_once_make_one_lead():
+def test_two_workers_ingesting_the_same_email_at_once_make_one_lead(seeded_catalogue):
     raw = sample_email("own-form-flytte")
     barrier = threading.Barrier(4)
     outcomes: list[str] = []

@@ -23,21 +23,51 @@ from messaging.services import conversation_create, email_message_create
 
 DEMO_LEADS = [
     # name, email, phone, source, service, area, address, postal code, city
-    ("Mette Jørgensen", "mette.j@example.dk", "20 11 22 33", "leadmail", "fast", 110, "Søvej 12", "8240", "Risskov"),
     (
-        "Peter Sørensen",
-        "psorensen@example.com",
-        "31 45 67 89",
+        "Karen Østergaard",
+        "karen.oestergaard@example.org",
+        "26 11 22 33",
+        "leadmail",
+        "fast",
+        120,
+        "Strandvejen 8",
+        "8240",
+        "Risskov",
+    ),
+    (
+        "Mads Nielsen",
+        "mads.nielsen@example.org",
+        "26 45 67 89",
         "leadmail",
         "flytte",
-        68,
-        "Nørregade 4, 3. th",
+        75,
+        "Mejlgade 14, 2. tv",
         "8000",
         "Aarhus C",
     ),
-    ("Lars Holm", "lars.holm@example.dk", "40 50 60 70", "leadpoint", "hoved", 95, "Vestergade 20", "8200", "Aarhus N"),
-    ("Sofie Berg", "sofie@example.dk", "31 22 44 55", "booking_form", "flytte", 72, "Østergade 5", "8000", "Aarhus C"),
-    ("Jonas Friis", "jonas.friis@example.net", "", "booking_form", "andet", None, "", "", ""),
+    (
+        "Ida Hansen",
+        "ida.hansen@example.org",
+        "26 50 60 70",
+        "leadpoint",
+        "hoved",
+        90,
+        "Trøjborgvej 31",
+        "8200",
+        "Aarhus N",
+    ),
+    (
+        "Anne Friis",
+        "anne.friis@example.org",
+        "26 22 44 55",
+        "booking_form",
+        "flytte",
+        64,
+        "Frederiks Allé 7",
+        "8000",
+        "Aarhus C",
+    ),
+    ("Søren Holm", "soeren.holm@example.org", "", "booking_form", "andet", None, "", "", ""),
 ]
 
 
@@ -86,25 +116,25 @@ class Command(BaseCommand):
                 email_thread_id=f"demo-thread-{index}",
             )
             leads.append(lead)
-        mette, peter, lars = leads[0], leads[1], leads[2]
+        karen, mads, ida = leads[0], leads[1], leads[2]
 
         conversation = conversation_create(
-            customer=mette.customer, lead=mette, subject="Fast rengøring i Risskov", gmail_thread_id="demo-thread-0"
+            customer=karen.customer, lead=karen, subject="Fast rengøring i Risskov", gmail_thread_id="demo-thread-0"
         )
         email_message_create(
             conversation=conversation,
             from_address="kontakt@leadmail.no",
             to_address=settings.RENOS_COMPANY_EMAIL,
-            subject="Mette Jørgensen fra Rengøring.nu - Nettbureau AS",
-            body="Behov: Fast rengøringshjælp. Hvor stort er området? 110 m². Hvor ofte? Hver 14. dag.",
+            subject="Karen Østergaard fra Rengøring.nu - Nettbureau AS",
+            body="Behov: Fast rengøringshjælp. Hvor stort er området? 120 m². Hvor ofte? Hver 14. dag.",
             direction=Direction.INBOUND,
             gmail_message_id="demo-message-0",
         )
-        for lead in (mette, peter, lars):
+        for lead in (karen, mads, ida):
             lead_set_status(lead=lead, status=Lead.Status.CONTACTED)
 
         start = timezone.localtime().replace(hour=10, minute=0, second=0, microsecond=0) + timedelta(days=2)
-        for lead, when, status in ((peter, start, Booking.Status.SCHEDULED), (lars, start - timedelta(days=7), None)):
+        for lead, when, status in ((mads, start, Booking.Status.SCHEDULED), (ida, start - timedelta(days=7), None)):
             lead_set_status(lead=lead, status=Lead.Status.BOOKED)
             booking = Booking.objects.create(
                 lead=lead,
