@@ -29,6 +29,15 @@ class SlotOffer(models.Model):
     status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.OPEN)
     accepted_index = models.PositiveSmallIntegerField(_("chosen slot"), null=True, blank=True)
     expires_at = models.DateTimeField(_("expires"))
+    sms = models.ForeignKey(
+        "messaging.SmsMessage",
+        verbose_name=_("SMS"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text=_("The SMS that carried the offer (recorded before it is sent, so a retry never sends twice)."),
+    )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
@@ -109,6 +118,32 @@ class Booking(models.Model):
     total_amount = models.DecimalField(_("total incl. VAT"), max_digits=10, decimal_places=2)
     status = models.CharField(_("status"), max_length=50, choices=Status.choices, default=Status.SCHEDULED)
     google_calendar_event_id = models.CharField(_("Google Calendar event id"), max_length=255, blank=True)
+    calendar_synced_at = models.DateTimeField(_("calendar updated"), null=True, blank=True)
+    actual_hours = models.DecimalField(_("actual work hours"), max_digits=5, decimal_places=2, null=True, blank=True)
+    confirmation_sms = models.ForeignKey(
+        "messaging.SmsMessage",
+        verbose_name=_("confirmation SMS"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    confirmation_email = models.ForeignKey(
+        "messaging.EmailMessage",
+        verbose_name=_("confirmation email"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    reminder_sms = models.ForeignKey(
+        "messaging.SmsMessage",
+        verbose_name=_("reminder SMS"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
     notes = models.TextField(_("notes"), blank=True)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)

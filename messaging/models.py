@@ -112,11 +112,12 @@ class EmailMessage(models.Model):
             models.CheckConstraint(
                 condition=models.Q(status__in=["draft", "sent", "failed", "bounced"]), name="emailmessage_status_valid"
             ),
-            # The same inbound email is recorded once, even when two workers read it at the same time.
+            # The same email is recorded once each way: an inbound one read by two workers at the same time, an
+            # outbound one claimed by two workers about to send it.
             models.UniqueConstraint(
-                fields=["rfc822_message_id"],
-                condition=models.Q(direction="inbound") & ~models.Q(rfc822_message_id=""),
-                name="emailmessage_inbound_once",
+                fields=["direction", "rfc822_message_id"],
+                condition=~models.Q(rfc822_message_id=""),
+                name="emailmessage_once_per_direction",
             ),
         ]
         indexes = [models.Index(fields=["conversation", "sent_at"], name="emailmessage_conv_sent_idx")]
@@ -133,6 +134,8 @@ class SmsMessage(models.Model):
         CONFIRMATION = "confirmation", _("Confirmation")
         REMINDER = "reminder", _("Reminder")
         REPLY = "reply", _("Reply from customer")
+        CLARIFICATION = "clarification", _("Question back to the customer")
+        BOOKING_CHANGE = "booking_change", _("Booking moved or cancelled")
 
     class Status(models.TextChoices):
         PENDING = "pending", _("Pending")
@@ -168,7 +171,16 @@ class SmsMessage(models.Model):
         ordering = ["-created_at", "-id"]
         constraints = [
             models.CheckConstraint(
-                condition=models.Q(message_type__in=["booking_options", "confirmation", "reminder", "reply"]),
+                condition=models.Q(
+                    message_type__in=[
+                        "booking_options",
+                        "confirmation",
+                        "reminder",
+                        "reply",
+                        "clarification",
+                        "booking_change",
+                    ]
+                ),
                 name="smsmessage_type_valid",
             ),
             models.CheckConstraint(

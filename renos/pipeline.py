@@ -11,14 +11,30 @@ from collections import Counter
 
 from celery import Task, shared_task
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import transaction
 
+from bookings.models import Booking, SlotOffer
+from bookings.notices import booking_confirm_by_email, booking_send_sms, bookings_needing_reminder
+from bookings.services import (
+    booking_calendar_synced,
+    booking_from_reply,
+    slot_offer_claim_sms,
+    slot_offer_create,
+    slot_offer_sent,
+)
+from bookings.texts import calendar_event, clarification_sms, offer_sms
+from customers.phones import is_mobile
+from integrations.calendar import CalendarError, get_calendar
 from integrations.inbox import InboxError, get_inbox
 from integrations.mail import MailError
+from integrations.sms import SmsError
 from leads.models import Lead
-from leads.services import lead_record_error
+from leads.services import lead_flag_follow_up, lead_record_error
 from messaging.ingest import IngestResult, Outcome, inbox_poll
 from messaging.lead_response import lead_response_send
+from messaging.models import SmsMessage
+from messaging.sms import sms_deliver, sms_send
 
 logger = logging.getLogger(__name__)
 
@@ -78,10 +94,14 @@ def renew_gmail_watch() -> str:
 
 
 def after_ingest(result: IngestResult) -> None:
-    """What follows a new lead: the answer by email (the SMS with slots follows the answer)."""
-    if result.outcome == Outcome.LEAD and result.lead is not None and not result.lead.needs_follow_up:
-        lead_id = str(result.lead.pk)
+    """What follows a new lead: the answer by email, then the SMS with three slots (straight away without email)."""
+    if result.outcome != Outcome.LEAD or result.lead is None or result.lead.needs_follow_up:
+        return
+    lead_id = str(result.lead.pk)
+    if result.lead.customer_email:
         transaction.on_commit(lambda: answer_lead.delay(lead_id=lead_id))
+    else:
+        transaction.on_commit(lambda: offer_slots.delay(lead_id=lead_id))
 
 
 # 2. The lead is answered ------------------------------------------------------------------------------------
@@ -97,4 +117,120 @@ def answer_lead(self, *, lead_id: str) -> str:
             lead_record_error(lead=lead, step="answer_lead", error=str(exc))
             return "failed"
         raise
+    if message is not None:
+        transaction.on_commit(lambda: offer_slots.delay(lead_id=lead_id))
     return "sent" if message else "skipped"
+
+
+# 3. Three free slots by SMS ----------------------------------------------------------------------------------
+
+
+@shared_task(base=LeadStepTask, bind=True, autoretry_for=(SmsError,), **RETRY)
+def offer_slots(self, *, lead_id: str, intro: str = "") -> str:
+    """Text the lead three real free slots, once; a lead that cannot get them goes to a person."""
+    lead = Lead.objects.select_related("customer", "service_type").get(pk=lead_id)
+    if lead.status not in (Lead.Status.NEW, Lead.Status.CONTACTED) or not is_mobile(lead.customer_phone):
+        return "skipped"
+    offer = lead.slot_offers.filter(status=SlotOffer.Status.OPEN, sms__isnull=True).first()
+    if offer is None and not intro and lead.sms_sent:
+        return "skipped"
+    if offer is None:
+        try:
+            offer = slot_offer_create(lead=lead)
+        except CalendarError as exc:
+            lead_flag_follow_up(lead=lead, reason=f"Kalenderen kunne ikke læses, så der er ikke sendt tider: {exc}")
+            return "calendar unavailable"
+        except ValidationError as exc:
+            lead_flag_follow_up(lead=lead, reason=" ".join(exc.messages))
+            return "no slots"
+    record = slot_offer_claim_sms(offer=offer, body=offer_sms(lead=lead, slots=offer.slot_datetimes, intro=intro))
+    if record is None:
+        return "skipped"
+    try:
+        sms_deliver(record=record)
+    except SmsError as exc:
+        if exc.permanent:
+            lead_record_error(lead=lead, step="offer_slots", error=str(exc))
+            return "failed"
+        raise
+    slot_offer_sent(offer=offer)
+    return "sent"
+
+
+# 4. The customer answers ---------------------------------------------------------------------------------------
+
+
+@shared_task(autoretry_for=(SmsError, CalendarError), **RETRY)
+def handle_sms_reply(*, sms_id: str) -> str:
+    """Book the chosen slot, ask again when the reply is unclear, or offer new slots when the old ones are gone."""
+    sms = SmsMessage.objects.select_related("lead").get(pk=sms_id)
+    result = booking_from_reply(sms=sms)
+    if result.outcome == "booked":
+        booking_id = str(result.booking.pk)
+        transaction.on_commit(lambda: sync_calendar.delay(booking_id=booking_id))
+        transaction.on_commit(lambda: confirm_booking.delay(booking_id=booking_id))
+    elif result.outcome == "clarify":
+        sms_send(
+            lead=result.lead, to=sms.phone_number, body=clarification_sms(), message_type=SmsMessage.Type.CLARIFICATION
+        )
+    elif result.outcome == "new_offer":
+        lead_id = str(result.lead.pk)
+        intro = "Tiden er desværre ikke længere ledig. Her er nye ledige tider:"
+        transaction.on_commit(lambda: offer_slots.delay(lead_id=lead_id, intro=intro))
+    return result.outcome
+
+
+# 5. The booking: calendar, confirmation, reminder -------------------------------------------------------------------
+
+
+@shared_task(autoretry_for=(CalendarError,), **RETRY)
+def sync_calendar(*, booking_id: str) -> str:
+    """Put the booking in the calendar (or move or remove it); the event id is ours, so a retry finds its event."""
+    booking = Booking.objects.select_related("lead", "service_type").get(pk=booking_id)
+    calendar = get_calendar()
+    event = calendar_event(booking)
+    try:
+        if booking.status == Booking.Status.CANCELLED:
+            calendar.delete_event(event.event_id)
+        elif booking.google_calendar_event_id:
+            calendar.move_event(event)
+        else:
+            calendar.put_event(event)
+    except CalendarError as exc:
+        if exc.permanent:
+            lead_record_error(lead=booking.lead, step="sync_calendar", error=str(exc))
+            return "failed"
+        raise
+    booking_calendar_synced(booking=booking, event_id=event.event_id)
+    return "synced"
+
+
+@shared_task(autoretry_for=(SmsError, MailError), **RETRY)
+def confirm_booking(*, booking_id: str) -> str:
+    booking = Booking.objects.select_related("lead", "service_type", "customer").get(pk=booking_id)
+    booking_confirm_by_email(booking=booking)
+    booking_send_sms(booking=booking, kind="confirmation")
+    return "confirmed"
+
+
+@shared_task(autoretry_for=(SmsError,), **RETRY)
+def notify_booking_change(*, booking_id: str, kind: str) -> str:
+    """Tell the customer a booking was moved or cancelled."""
+    booking = Booking.objects.select_related("lead", "service_type").get(pk=booking_id)
+    booking_send_sms(booking=booking, kind=kind)
+    return kind
+
+
+@shared_task
+def send_booking_reminders() -> int:
+    """Hourly: queue the reminder SMS for tomorrow's bookings that have none yet."""
+    ids = [str(pk) for pk in bookings_needing_reminder()]
+    for booking_id in ids:
+        send_booking_reminder.delay(booking_id=booking_id)
+    return len(ids)
+
+
+@shared_task(autoretry_for=(SmsError,), **RETRY)
+def send_booking_reminder(*, booking_id: str) -> str:
+    booking = Booking.objects.select_related("lead", "service_type").get(pk=booking_id)
+    return "sent" if booking_send_sms(booking=booking, kind="reminder") else "skipped"

@@ -25,6 +25,7 @@ SCHEDULES: dict[str, tuple[str, Every | Cron]] = {
     # name: (task, when)
     "Hent nye e-mails": ("renos.pipeline.poll_inbox", Every(seconds=60)),
     "Forny Gmail-overvågning": ("renos.pipeline.renew_gmail_watch", Cron(minute="15", hour="3")),
+    "Påmindelser om morgendagens bookinger": ("renos.pipeline.send_booking_reminders", Cron(minute="5")),
 }
 
 

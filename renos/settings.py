@@ -83,6 +83,8 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
             ],
+            # Danish money and hours in every template: {{ price|dkk }}, {{ hours|timer }}.
+            "builtins": ["messaging.templatetags.renos_format"],
         },
     },
 ]
@@ -249,3 +251,8 @@ globals().update(gemini_settings(env))
 from renos.settings_sms import sms_settings  # noqa: E402
 
 globals().update(sms_settings(env, VAR_DIR))
+
+# Booking: working hours, buffer, horizon, closed days, how long an SMS offer stays open, and the calendar.
+from renos.settings_bookings import booking_settings  # noqa: E402
+
+globals().update(booking_settings(env))

@@ -15,6 +15,8 @@ urlpatterns = [
     path("api/", include("renos.api.urls")),
     path("health/", health, name="health"),
     path("api/webhooks/gmail/push/", webhooks.gmail_push, name="gmail-push"),
+    path("api/webhooks/twilio/sms/", webhooks.twilio_sms, name="twilio-sms"),
+    path("api/webhooks/twilio/status/", webhooks.twilio_status, name="twilio-status"),
 ]
 
 

@@ -1,6 +1,6 @@
 """The inbound edges: they verify the caller, store what came, and hand over to the journey.
 
-Gmail's Cloud Pub/Sub push lives here now; Twilio's SMS and status callbacks join it with booking by SMS.
+Gmail's Cloud Pub/Sub push, and Twilio's incoming SMS and delivery-status callbacks.
 """
 
 from __future__ import annotations
@@ -8,11 +8,16 @@ from __future__ import annotations
 import logging
 
 from django.conf import settings
+from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
 from integrations.pubsub import PubSubError, parse_push_body, verify_push
+from integrations.sms import public_url, twilio_signature_valid, twiml_message
+from leads.services import lead_flag_follow_up
+from messaging.models import SmsMessage
+from messaging.sms import sms_record_inbound, sms_update_status
 from renos import pipeline
 
 logger = logging.getLogger(__name__)
@@ -47,3 +52,53 @@ def gmail_push(request: HttpRequest) -> HttpResponse:
     logger.info("Gmail push for history %s", notice.get("history_id"))
     pipeline.poll_inbox.delay()
     return HttpResponse(status=204)
+
+
+@csrf_exempt
+@require_POST
+def twilio_sms(request: HttpRequest) -> HttpResponse:
+    """An SMS from a customer: verify Twilio's signature, store it on its lead, and let the journey answer it.
+
+    A forged or unsigned request is a 403 and nothing is stored. The reply to the customer is sent by the task,
+    through the SMS adapter, so it is recorded like every other SMS; the TwiML answer here is empty.
+    """
+    if not _signed_by_twilio(request):
+        return HttpResponse(status=403)
+    sms, created = sms_record_inbound(
+        from_number=request.POST.get("From", ""),
+        body=request.POST.get("Body", ""),
+        sid=request.POST.get("MessageSid", ""),
+    )
+    if created:
+        sms_id = str(sms.pk)
+        transaction.on_commit(lambda: pipeline.handle_sms_reply.delay(sms_id=sms_id))
+    return HttpResponse(twiml_message(None), content_type="text/xml")
+
+
+@csrf_exempt
+@require_POST
+def twilio_status(request: HttpRequest) -> HttpResponse:
+    """Twilio tells how an SMS fared; a booking offer that could not be delivered sends the lead to a person."""
+    if not _signed_by_twilio(request):
+        return HttpResponse(status=403)
+    sms = sms_update_status(
+        sid=request.POST.get("MessageSid", ""),
+        status=request.POST.get("MessageStatus", ""),
+        error_code=request.POST.get("ErrorCode", ""),
+    )
+    failed = (SmsMessage.Status.FAILED, SmsMessage.Status.UNDELIVERED)
+    if sms is not None and sms.lead_id and sms.status in failed:
+        lead_flag_follow_up(
+            lead=sms.lead,
+            reason=f"SMS til {sms.phone_number} kunne ikke leveres (Twilio-fejl {sms.error_code or 'ukendt'}).",
+        )
+    return HttpResponse(status=204)
+
+
+def _signed_by_twilio(request: HttpRequest) -> bool:
+    # The public URL from settings, not the Host header: behind a proxy the two differ and the signature breaks.
+    url = public_url(request.get_full_path())
+    valid = twilio_signature_valid(url=url, params=request.POST, signature=request.headers.get("X-Twilio-Signature"))
+    if not valid:
+        logger.warning("Twilio webhook refused: bad or missing signature for %s", url)
+    return valid

@@ -10,7 +10,7 @@ from renos import pipeline
 
 
 @pytest.mark.django_db
-def test_sync_schedules_polls_the_inbox_every_minute_and_renews_the_gmail_watch(capsys):
+def test_sync_schedules_polls_the_inbox_renews_the_gmail_watch_and_sends_reminders(capsys):
     call_command("sync_schedules")
     call_command("sync_schedules")
 
@@ -18,7 +18,9 @@ def test_sync_schedules_polls_the_inbox_every_minute_and_renews_the_gmail_watch(
     assert poll.enabled and poll.interval.every == 60 and poll.interval.period == "seconds"
     watch = PeriodicTask.objects.get(task="renos.pipeline.renew_gmail_watch")
     assert (watch.crontab.hour, watch.crontab.minute) == ("3", "15")
-    assert PeriodicTask.objects.filter(task__startswith="renos.").count() == 2
+    reminders = PeriodicTask.objects.get(task="renos.pipeline.send_booking_reminders")
+    assert (reminders.crontab.hour, reminders.crontab.minute) == ("*", "5")
+    assert PeriodicTask.objects.filter(task__startswith="renos.").count() == 3
     assert "Hent nye e-mails" in capsys.readouterr().out
 
 
