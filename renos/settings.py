@@ -251,6 +251,10 @@ globals().update(gemini_settings(env))
 from renos.settings_sms import sms_settings  # noqa: E402
 
 globals().update(sms_settings(env, VAR_DIR))
+if DEBUG and not TWILIO_AUTH_TOKEN and SMS_BACKEND == "integrations.sms.LocalSms":  # noqa: F821 - set just above
+    # Trying RenOS locally: a known token lets `make sms-reply` sign a customer's reply for the local webhook.
+    # Never in production (DEBUG off), and never with real Twilio credentials.
+    TWILIO_AUTH_TOKEN = "local-development-token"
 
 # Booking: working hours, buffer, horizon, closed days, how long an SMS offer stays open, and the calendar.
 from renos.settings_bookings import booking_settings  # noqa: E402

@@ -18,6 +18,7 @@ LOCAL_SENDER = "integrations.sms.LocalSms"
 def sms_settings(env: environ.Env, var_dir: Path) -> dict[str, object]:
     account_sid = env.str("TWILIO_ACCOUNT_SID", default="")
     auth_token = env.str("TWILIO_AUTH_TOKEN", default="")
+    local_url = f"http://127.0.0.1:{env.str('PORT', default='8000')}"  # where `make run` listens
     return {
         # The Twilio account (AC…); empty: no Twilio.
         "TWILIO_ACCOUNT_SID": account_sid,
@@ -35,5 +36,5 @@ def sms_settings(env: environ.Env, var_dir: Path) -> dict[str, object]:
         # Where the local sender appends each message.
         "SMS_LOG_FILE": Path(env.str("SMS_LOG_FILE", default="") or var_dir / "sms.log"),
         # The URL the outside world reaches RenOS at (https://renos.rendetalje.dk): Twilio signs webhooks with it.
-        "PUBLIC_BASE_URL": (env.str("PUBLIC_BASE_URL", default="") or "http://127.0.0.1:8000").rstrip("/"),
+        "PUBLIC_BASE_URL": (env.str("PUBLIC_BASE_URL", default="") or local_url).rstrip("/"),
     }
