@@ -1,21 +1,64 @@
-"""REST API of bookings: read and filter (the state changes come later, as POST actions that call a service)."""
+"""REST API of bookings: read and filter, and the staff's changes as POST actions that call a service.
+
+Booking a lead, moving and cancelling start the follow-up tasks of renos/pipeline.py once the change is committed:
+the calendar follows, and the customer is told (renos.pipeline.after_booking_change).
+"""
 
 from __future__ import annotations
 
+import logging
 from datetime import date, datetime, time, timedelta
+from decimal import Decimal
+from typing import Any
 
+from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 from django_filters import rest_framework as filters
-from drf_spectacular.utils import extend_schema, extend_schema_view
-from rest_framework import serializers, viewsets
+from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema, extend_schema_view
+from rest_framework import exceptions, serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.request import Request
+from rest_framework.response import Response
 from rest_framework.routers import SimpleRouter
 
+from bookings.availability import free_slots
 from bookings.models import Booking
-from leads.models import ServiceType
+from bookings.services import (
+    booking_cancel,
+    booking_complete,
+    booking_create,
+    booking_reschedule,
+    booking_start,
+    lead_job_duration,
+)
+from integrations.calendar import CalendarError
+from leads.models import Lead, ServiceType
 from renos.api.filters import DocumentedSearchFilter, MirroredTiesOrderingFilter
 from renos.api.routers import UUID_PATTERN
-from renos.api.schema import field_errors, not_found
+from renos.api.schema import AUTH_ERRORS, DETAIL, field_errors, not_found
+from renos.pipeline import CANCELLED, CREATED, RESCHEDULED, after_booking_change
+
+logger = logging.getLogger(__name__)
+
+MAX_FREE_SLOTS = 10
+
+
+class CalendarUnavailable(exceptions.APIException):
+    """503: the calendar could not be read, so no time can be checked (we never book a time nobody checked)."""
+
+    status_code = status.HTTP_503_SERVICE_UNAVAILABLE
+    default_detail = "Kalenderen kan ikke læses lige nu, så tiden kan ikke tjekkes. Prøv igen om lidt."
+    default_code = "calendar_unavailable"
+
+    @classmethod
+    def from_error(cls, error: CalendarError) -> CalendarUnavailable:
+        return cls(f"{cls.default_detail} ({error})")
+
+
+CALENDAR_UNAVAILABLE = OpenApiResponse(
+    DETAIL, description="The calendar (Google Calendar) cannot be read right now, so no time can be checked."
+)
 
 
 def start_of_local_day(day: date) -> datetime:
@@ -58,12 +101,69 @@ class BookingSerializer(serializers.ModelSerializer):
             "hourly_rate",
             "total_amount",
             "status",
+            "actual_hours",
             "google_calendar_event_id",
             "notes",
             "created_at",
             "updated_at",
         ]
         read_only_fields = fields
+
+
+class BookingCreateSerializer(serializers.Serializer):
+    lead = serializers.PrimaryKeyRelatedField(queryset=Lead.objects.all(), help_text="The lead to book.")
+    start = serializers.DateTimeField(
+        help_text="ISO 8601 with the offset, e.g. `2026-11-24T08:00:00+01:00` (without one: Copenhagen time). "
+        "Must be free and within working hours; the length follows the lead's estimate."
+    )
+    notes = serializers.CharField(required=False, allow_blank=True, default="", help_text="For the cleaners.")
+
+
+class BookingRescheduleSerializer(serializers.Serializer):
+    start = serializers.DateTimeField(
+        help_text="The new start, ISO 8601 with the offset (without one: Copenhagen time); free and within working "
+        "hours."
+    )
+
+
+class BookingCancelSerializer(serializers.Serializer):
+    reason = serializers.CharField(
+        required=False, allow_blank=True, default="", max_length=500, help_text="Why; shown on the timeline."
+    )
+
+
+class BookingCompleteSerializer(serializers.Serializer):
+    actual_hours = serializers.DecimalField(
+        max_digits=5,
+        decimal_places=2,
+        help_text="The work hours actually spent, all cleaners together (what the customer pays for); more than 0.",
+    )
+
+    def validate_actual_hours(self, value: Decimal) -> Decimal:
+        if value <= 0:
+            raise serializers.ValidationError("Angiv de faktiske arbejdstimer (mere end 0).")
+        return value
+
+
+class FreeSlotsQuerySerializer(serializers.Serializer):
+    lead = serializers.PrimaryKeyRelatedField(
+        queryset=Lead.objects.all(), help_text="The lead whose job needs a time (its estimate sets the length)."
+    )
+    count = serializers.IntegerField(
+        required=False, default=3, min_value=1, max_value=MAX_FREE_SLOTS, help_text="How many slots (1 to 10)."
+    )
+
+
+class FreeSlotSerializer(serializers.Serializer):
+    start = serializers.DateTimeField()
+    end = serializers.DateTimeField()
+
+
+class FreeSlotsSerializer(serializers.Serializer):
+    lead = serializers.UUIDField()
+    duration_hours = serializers.DecimalField(max_digits=5, decimal_places=2, help_text="Hours on site.")
+    cleaners = serializers.IntegerField()
+    slots = FreeSlotSerializer(many=True, help_text="Soonest first; empty when nothing is free within the horizon.")
 
 
 class BookingFilter(filters.FilterSet):
@@ -109,7 +209,8 @@ class BookingFilter(filters.FilterSet):
     ),
 )
 class BookingViewSet(viewsets.ReadOnlyModelViewSet):
-    """Bookings in the calendar (read-only for now: confirming and cancelling come later)."""
+    """Bookings in the calendar; staff book, move, cancel, start and complete them through POST actions (never by
+    PUT, PATCH or DELETE, which would skip the timeline, the calendar and the customer)."""
 
     queryset = Booking.objects.select_related("service_type")
     serializer_class = BookingSerializer
@@ -119,6 +220,166 @@ class BookingViewSet(viewsets.ReadOnlyModelViewSet):
     search_fields = ["customer_name", "customer_email", "customer_phone", "address"]
     ordering_fields = ["booking_date", "created_at", "total_amount"]
     ordering = ["booking_date", "id"]
+
+    def handle_exception(self, exc: Exception) -> Response:
+        if isinstance(exc, CalendarError):
+            logger.warning("the calendar could not be read: %s", exc)
+            exc = CalendarUnavailable.from_error(exc)
+        return super().handle_exception(exc)
+
+    @extend_schema(
+        summary="Book a lead",
+        description="Books the lead into `start` with the same checks as a customer's SMS reply: the time must be "
+        "free (our bookings and the calendar, with the buffer) and within working hours, and the lead needs an "
+        'estimate. Writes "Booket af kontoret" on the timeline, then puts the job in the calendar and sends the '
+        "confirmation.",
+        request=BookingCreateSerializer,
+        responses={
+            201: BookingSerializer,
+            400: field_errors("Not free, outside working hours, in the past, or a lead without an estimate."),
+            503: CALENDAR_UNAVAILABLE,
+            **AUTH_ERRORS,
+        },
+        examples=[
+            OpenApiExample(
+                "Tuesday morning",
+                value={"lead": "8f14e45f-ceea-467f-a0e6-6c0e3a7b1c2d", "start": "2026-11-24T08:00:00+01:00"},
+                request_only=True,
+            )
+        ],
+    )
+    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        serializer = BookingCreateSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        with transaction.atomic():
+            booking = booking_create(**serializer.validated_data)
+            after_booking_change(booking=booking, change=CREATED)
+        return Response(self._out(booking), status=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        summary="Move a booking",
+        description="Moves a scheduled booking to `start` (free and within working hours; its own old time does not "
+        "count as busy). Moves the calendar event and texts the customer the new time.",
+        request=BookingRescheduleSerializer,
+        responses={
+            200: BookingSerializer,
+            400: field_errors("Not free, outside working hours, or the booking is no longer scheduled."),
+            404: not_found(),
+            503: CALENDAR_UNAVAILABLE,
+            **AUTH_ERRORS,
+        },
+    )
+    @action(detail=True, methods=["post"], serializer_class=BookingRescheduleSerializer, filter_backends=[])
+    def reschedule(self, request: Request, pk: str | None = None) -> Response:
+        booking = self.get_object()
+        data = self._valid(BookingRescheduleSerializer, request)
+        with transaction.atomic():
+            booking = booking_reschedule(booking=booking, start=data["start"])
+            after_booking_change(booking=booking, change=RESCHEDULED)
+        return Response(self._out(booking))
+
+    @extend_schema(
+        summary="Cancel a booking",
+        description="Cancels a booking that is not completed: the time is free again, the calendar event is deleted "
+        "and the customer gets an SMS. A booked lead goes back to contacted.",
+        request=BookingCancelSerializer,
+        responses={
+            200: BookingSerializer,
+            400: field_errors("The booking is already cancelled or completed."),
+            404: not_found(),
+            **AUTH_ERRORS,
+        },
+    )
+    @action(detail=True, methods=["post"], serializer_class=BookingCancelSerializer, filter_backends=[])
+    def cancel(self, request: Request, pk: str | None = None) -> Response:
+        booking = self.get_object()
+        data = self._valid(BookingCancelSerializer, request)
+        with transaction.atomic():
+            booking = booking_cancel(booking=booking, reason=data["reason"])
+            after_booking_change(booking=booking, change=CANCELLED)
+        return Response(self._out(booking))
+
+    @extend_schema(
+        summary="Mark a booking as in progress",
+        description="The cleaners have started a scheduled job.",
+        request=None,
+        responses={
+            200: BookingSerializer,
+            400: field_errors("The booking is not scheduled."),
+            404: not_found(),
+            **AUTH_ERRORS,
+        },
+    )
+    @action(detail=True, methods=["post"], filter_backends=[])
+    def start(self, request: Request, pk: str | None = None) -> Response:
+        booking = booking_start(booking=self.get_object())
+        return Response(self._out(booking))
+
+    @extend_schema(
+        summary="Mark a booking as completed",
+        description="Records the actual work hours (what the invoice will charge) of a scheduled or started job; a "
+        "booked lead becomes completed.",
+        request=BookingCompleteSerializer,
+        responses={
+            200: BookingSerializer,
+            400: field_errors("No hours, or the booking is already cancelled or completed."),
+            404: not_found(),
+            **AUTH_ERRORS,
+        },
+        examples=[OpenApiExample("Three and a half hours", value={"actual_hours": "3.50"}, request_only=True)],
+    )
+    @action(detail=True, methods=["post"], serializer_class=BookingCompleteSerializer, filter_backends=[])
+    def complete(self, request: Request, pk: str | None = None) -> Response:
+        booking = self.get_object()
+        data = self._valid(BookingCompleteSerializer, request)
+        booking = booking_complete(booking=booking, actual_hours=data["actual_hours"])
+        return Response(self._out(booking))
+
+    @extend_schema(
+        summary="Free slots for a lead's job",
+        description="The next free start times for the lead's job (its length follows the estimate and the "
+        "cleaners), spread over days and times of day as in the SMS offer: within working hours, from the next "
+        "working day, within the booking horizon, clear of our bookings and the calendar.",
+        parameters=[FreeSlotsQuerySerializer],
+        responses={
+            200: FreeSlotsSerializer,
+            400: field_errors("No such lead, a count outside 1 to 10, or a lead without an estimate."),
+            503: CALENDAR_UNAVAILABLE,
+            **AUTH_ERRORS,
+        },
+    )
+    @action(
+        detail=False,
+        methods=["get"],
+        url_path="free-slots",
+        url_name="free-slots",
+        serializer_class=FreeSlotsSerializer,
+        filter_backends=[],
+        pagination_class=None,
+    )
+    def free_slots_of_lead(self, request: Request) -> Response:
+        params = FreeSlotsQuerySerializer(data=request.query_params)
+        params.is_valid(raise_exception=True)
+        lead: Lead = params.validated_data["lead"]
+        duration = lead_job_duration(lead)
+        starts = free_slots(duration=duration, count=params.validated_data["count"])
+        body = {
+            "lead": lead.pk,
+            "duration_hours": Decimal(duration.total_seconds() / 3600).quantize(Decimal("0.01")),
+            "cleaners": lead.cleaners,
+            "slots": [{"start": start, "end": start + duration} for start in starts],
+        }
+        return Response(FreeSlotsSerializer(body).data)
+
+    def _valid(self, serializer_class: type[serializers.Serializer], request: Request) -> dict[str, Any]:
+        serializer = serializer_class(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        return serializer.validated_data
+
+    def _out(self, booking: Booking) -> dict[str, Any]:
+        # Read again with the service joined in: the services return the row they locked, without it.
+        fresh = self.get_queryset().get(pk=booking.pk)
+        return BookingSerializer(fresh, context=self.get_serializer_context()).data
 
 
 router = SimpleRouter()

@@ -28,6 +28,8 @@ SMS_KINDS = {
     "rescheduled": ("rescheduled", SmsMessage.Type.BOOKING_CHANGE, None),
     "cancelled": ("cancelled", SmsMessage.Type.BOOKING_CHANGE, None),
 }
+# Reminders go out in the daytime (Copenhagen): the hourly sweep at 00:05 must not text tomorrow's customers at night.
+REMINDER_HOURS = (time(9), time(20))
 ACTIVITY_TITLES = {
     "confirmation": "Bekræftelse sendt på SMS",
     "reminder": "Påmindelse sendt på SMS",
@@ -93,8 +95,11 @@ def booking_send_sms(*, booking: Booking, kind: str) -> SmsMessage | None:
 
 
 def bookings_needing_reminder(*, now: datetime | None = None) -> list:
-    """Ids of scheduled bookings tomorrow (Copenhagen) whose reminder has not gone out."""
-    tomorrow = timezone.localdate(now) + timedelta(days=1)
+    """Ids of scheduled bookings tomorrow (Copenhagen) whose reminder has not gone out; none outside REMINDER_HOURS."""
+    local = timezone.localtime(now)
+    if not REMINDER_HOURS[0] <= local.time() < REMINDER_HOURS[1]:
+        return []
+    tomorrow = local.date() + timedelta(days=1)
     zone = timezone.get_current_timezone()
     start = datetime.combine(tomorrow, time.min, tzinfo=zone)
     return list(

@@ -8,7 +8,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from bookings.availability import free_slots, is_free, job_duration
@@ -19,6 +19,9 @@ from customers.services import customer_update_stats
 from leads.models import Activity, Lead
 from leads.services import activity_create, lead_set_status, money
 from messaging.models import SmsMessage
+
+# Any number, the same in every process: the PostgreSQL advisory lock that makes "is it free? book it" one step.
+CALENDAR_LOCK_ID = 7_263_410_955
 
 
 class NoSlotsError(ValidationError):
@@ -104,21 +107,30 @@ def booking_from_reply(*, sms: SmsMessage) -> ReplyResult:
     lead = sms.lead
     if lead is None:
         return ReplyResult("unknown_number")
-    offer = lead.slot_offers.filter(status__in=[SlotOffer.Status.OPEN, SlotOffer.Status.ACCEPTED]).first()
+    # Only an offer that existed when the reply arrived: a "2" sent before new slots went out never picks from them.
+    offer = lead.slot_offers.filter(
+        status__in=[SlotOffer.Status.OPEN, SlotOffer.Status.ACCEPTED], created_at__lte=sms.created_at
+    ).first()
     if offer is None:
         _note_reply(lead, sms, "SMS modtaget uden åbent tilbud", Activity.Status.WARNING)
         return ReplyResult("ignored", lead=lead)
+    if offer.status == SlotOffer.Status.ACCEPTED:
+        # "Tak, vi ses!" after the booking: noted, never answered with "choose 1, 2 or 3".
+        return _already_booked(lead, sms, offer)
     choice = read_choice(sms.message_content, options=len(offer.slots))
     if choice is None:
         _note_reply(lead, sms, "Uklart svar på SMS", Activity.Status.WARNING)
         return ReplyResult("clarify", lead=lead, offer=offer)
     with transaction.atomic():
+        _lock_calendar()
         # Lock the offer: two replies, or two workers with the same reply, must not book twice.
         offer = SlotOffer.objects.select_for_update().get(pk=offer.pk)
         if offer.status == SlotOffer.Status.ACCEPTED:
-            booking = Booking.objects.filter(slot_offer=offer).first()
-            _note_reply(lead, sms, "SMS modtaget efter booking", Activity.Status.INFO)
-            return ReplyResult("already_booked", lead=lead, booking=booking, offer=offer)
+            return _already_booked(lead, sms, offer)
+        if offer.status != SlotOffer.Status.OPEN:
+            # A reply just before this one found the offer expired or its slot taken: new slots are on their way.
+            _note_reply(lead, sms, "SMS modtaget uden åbent tilbud", Activity.Status.WARNING)
+            return ReplyResult("ignored", lead=lead, offer=offer)
         if offer.is_expired:
             offer.status = SlotOffer.Status.EXPIRED
             offer.save(update_fields=["status", "updated_at"])
@@ -147,9 +159,16 @@ def booking_from_reply(*, sms: SmsMessage) -> ReplyResult:
     return ReplyResult("booked", lead=lead, booking=booking, offer=offer)
 
 
+def _already_booked(lead: Lead, sms: SmsMessage, offer: SlotOffer) -> ReplyResult:
+    booking = Booking.objects.filter(slot_offer=offer).first()
+    _note_reply(lead, sms, "SMS modtaget efter booking", Activity.Status.INFO)
+    return ReplyResult("already_booked", lead=lead, booking=booking, offer=offer)
+
+
 @transaction.atomic
 def booking_create(*, lead: Lead, start: datetime, notes: str = "") -> Booking:
     """Staff book a lead into a chosen time; the same checks as a customer's reply (free, within working hours)."""
+    _lock_calendar()
     locked = Lead.objects.select_for_update(of=("self",)).select_related("service_type").get(pk=lead.pk)
     duration = lead_job_duration(locked)
     if locked.service_type is None:
@@ -172,6 +191,7 @@ def booking_create(*, lead: Lead, start: datetime, notes: str = "") -> Booking:
 
 @transaction.atomic
 def booking_reschedule(*, booking: Booking, start: datetime) -> Booking:
+    _lock_calendar()
     locked = Booking.objects.select_for_update().get(pk=booking.pk)
     if locked.status != Booking.Status.SCHEDULED:
         raise ValidationError({"status": "Kun planlagte bookinger kan flyttes."}, code="not_scheduled")
@@ -256,7 +276,9 @@ def _booking_insert(
     *, lead: Lead, start: datetime, duration_hours: Decimal, offer: SlotOffer | None, notes: str = ""
 ) -> Booking:
     cleaners = offer.cleaners if offer else lead.cleaners
-    work_hours = duration_hours * cleaners
+    # The customer was quoted the work hours; the time on site is rounded up to the half hour for the calendar, and
+    # two cleaners times that is more work than quoted (8.5 hours of work is 4.5 hours on site for two, not 9 hours).
+    work_hours = lead.estimated_hours if lead.estimated_hours is not None else duration_hours * cleaners
     booking = Booking.objects.create(
         lead=lead,
         customer=lead.customer,
@@ -279,6 +301,15 @@ def _booking_insert(
     if lead.customer_id:
         customer_update_stats(customer=lead.customer)
     return booking
+
+
+def _lock_calendar() -> None:
+    """Hold the calendar until the transaction ends: two bookings checking the same free time (two customers'
+    replies, or a reply and staff) must not both take it. Take it first, before any row lock, so none deadlock.
+    SQLite runs one writing transaction at a time already."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [CALENDAR_LOCK_ID])
 
 
 def _note_reply(lead: Lead, sms: SmsMessage, title: str, status: str) -> None:

@@ -43,11 +43,14 @@ def _lead_context(lead: Lead) -> dict[str, Any]:
 
 def offer_sms(*, lead: Lead, slots: list[datetime], intro: str = "") -> str:
     numbered = [{"emoji": KEYCAPS[index], "text": short_datetime(slot)} for index, slot in enumerate(slots)]
-    return render_to_string("sms/booking_options.txt", {**_lead_context(lead), "slots": numbered, "intro": intro})
+    numbers = [str(index + 1) for index in range(len(slots))]
+    choices = numbers[0] if len(numbers) == 1 else f"{', '.join(numbers[:-1])} eller {numbers[-1]}"
+    context = {**_lead_context(lead), "slots": numbered, "intro": intro, "choices": choices}
+    return render_to_string("sms/booking_options.txt", context).strip()
 
 
 def clarification_sms() -> str:
-    return render_to_string("sms/clarification.txt", company_context())
+    return render_to_string("sms/clarification.txt", company_context()).strip()
 
 
 def booking_context(booking: Booking) -> dict[str, Any]:
@@ -69,7 +72,7 @@ def booking_context(booking: Booking) -> dict[str, Any]:
 
 def booking_sms(booking: Booking, template: str) -> str:
     """The confirmation, reminder, rescheduled or cancelled SMS."""
-    return render_to_string(f"sms/{template}.txt", booking_context(booking))
+    return render_to_string(f"sms/{template}.txt", booking_context(booking)).strip()
 
 
 def full_address(booking: Booking) -> str:
@@ -80,7 +83,9 @@ def full_address(booking: Booking) -> str:
 
 def calendar_event(booking: Booking) -> CalendarEvent:
     """The job in the calendar: Danish summary and description; no attendees, so Google never mails the customer."""
-    work_hours = booking.duration_hours * booking.cleaners
+    # The work quoted and priced (see _booking_insert), not the time on site times the cleaners, which is rounded up.
+    estimate = booking.lead.estimated_hours
+    work_hours = estimate if estimate is not None else booking.duration_hours * booking.cleaners
     lines = [
         f"Kunde: {booking.customer_name}",
         f"Telefon: {booking.customer_phone or '-'}",

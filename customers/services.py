@@ -9,7 +9,9 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, models, transaction
-from django.db.models import Count, Max, OuterRef, Q, Subquery, Sum
+from django.db.models import Count, F, Max, OuterRef, Q, Subquery, Sum
+from django.db.models.functions import Lower
+from django.db.models.lookups import Exact
 from django.utils.translation import gettext as _
 
 from customers.models import Customer
@@ -216,19 +218,28 @@ def customer_find_or_create(*, email: str | None = None, phone: str = "", name: 
     phone = _phone_field(phone)
     if not email and not phone:
         raise ValidationError(_("A customer needs an email or a phone number."), code="no_contact")
-    if email and (existing := Customer.objects.with_email(email).first()):
+    if existing := _customer_by_email_or_phone(email=email, phone=phone):
         return existing
-    if phone:
-        by_phone = Customer.objects.filter(phone=phone)
-        if email:
-            by_phone = by_phone.filter(email__isnull=True)
-        if existing := by_phone.order_by("created_at", "id").first():
-            return existing
     try:
         return _customer_insert(name=name or email or phone, email=email, phone=phone, **details)
     except DuplicateCustomerError as exc:
         # Another worker created the same email between our read and our insert.
         return exc.existing
+
+
+def _customer_by_email_or_phone(*, email: str | None, phone: str) -> Customer | None:
+    """The customer with this (normalised) email, else the first with this phone: one query for both."""
+    matches = Q()
+    order: tuple[Any, ...] = ("created_at", "id")
+    if email:
+        # Lower(email) = … is what the unique index on lower(email) serves; iexact compares UPPER() and reads every row.
+        matches |= Q(Exact(Lower("email"), email))
+        # The phone then finds only customers without an email, so the one with this email sorts first.
+        order = (F("email").asc(nulls_last=True), *order)
+    if phone:
+        # With an email, a customer of another email who shares the phone (a household, a workplace) is someone else.
+        matches |= Q(phone=phone, email__isnull=True) if email else Q(phone=phone)
+    return Customer.objects.filter(matches).order_by(*order).first()
 
 
 @transaction.atomic

@@ -156,6 +156,8 @@ CHANGE_FIELDSETS = (
 @admin.register(Lead)
 class LeadAdmin(PhoneSearchMixin, admin.ModelAdmin):
     form = LeadForm
+    # The change page has a "Book" button that opens the booking admin's form for this lead.
+    change_form_template = "admin/bookings/lead_change_form.html"
     phone_search_field = "customer_phone"
     list_display = (
         "display_name",

@@ -100,7 +100,6 @@ def activity_create(
     )
 
 
-@transaction.atomic
 def lead_create(
     *,
     source: str,
@@ -115,6 +114,40 @@ def lead_create(
     Without explicit hours the estimate comes from the service catalogue and the area. With
     `link_customer` the customer is found or created by email, else phone, unless one is given.
     """
+    lead = _lead_priced(source=source, service_type=service_type, estimated_hours=estimated_hours, fields=fields)
+    # Everything that can be refused was checked above, before any write (the customer is found or created by the
+    # email and phone normalised there). So inside a caller's transaction the writes need no savepoint of their
+    # own: only a database error can stop them, and that aborts the caller's transaction anyway (a caller that
+    # wants to carry on after one wraps the call in an atomic block of its own).
+    with transaction.atomic(savepoint=False):
+        if customer is None and link_customer and (lead.customer_email or lead.customer_phone):
+            customer = customer_find_or_create(
+                email=lead.customer_email,
+                phone=lead.customer_phone,
+                name=lead.customer_name,
+                address=_full_address(lead),
+                company_name=lead.company_name,
+            )
+        lead.customer = customer
+        lead.save()
+        activity_create(
+            lead=lead,
+            type=Activity.Type.EMAIL,
+            title="Nyt lead oprettet",
+            description=" - ".join(part for part in (_service_name(lead), lead.city) if part),
+            metadata={"source": lead.source},
+        )
+        if customer is not None:
+            # A new lead changes only the lead count: recount just that (the full recount is customer_update_stats).
+            customer.total_leads = Lead.objects.filter(customer=customer).count()
+            Customer.objects.filter(pk=customer.pk).update(total_leads=customer.total_leads)
+    return lead
+
+
+def _lead_priced(
+    *, source: str, service_type: ServiceType | str | None, estimated_hours: Decimal | None, fields: dict[str, Any]
+) -> Lead:
+    """The new lead, validated and priced but not saved; raises ValidationError for anything lead_create refuses."""
     unknown = set(fields) - set(LEAD_FIELDS)
     if unknown:
         raise ValidationError({field: _("Unknown field.") for field in sorted(unknown)})
@@ -130,27 +163,6 @@ def lead_create(
         lead.estimated_price = money(lead.estimated_hours * settings.RENOS_HOURLY_RATE)
     # The service and customer are instances already; asking the database whether they exist is wasted.
     lead.full_clean(exclude=["service_type", "customer"], validate_constraints=False, validate_unique=False)
-    if customer is None and link_customer and (lead.customer_email or lead.customer_phone):
-        customer = customer_find_or_create(
-            email=lead.customer_email,
-            phone=lead.customer_phone,
-            name=lead.customer_name,
-            address=_full_address(lead),
-            company_name=lead.company_name,
-        )
-    lead.customer = customer
-    lead.save()
-    activity_create(
-        lead=lead,
-        type=Activity.Type.EMAIL,
-        title="Nyt lead oprettet",
-        description=" - ".join(part for part in (_service_name(lead), lead.city) if part),
-        metadata={"source": lead.source},
-    )
-    if customer is not None:
-        # A new lead changes only the lead count: recount just that (the full recount is customer_update_stats).
-        customer.total_leads = Lead.objects.filter(customer=customer).count()
-        Customer.objects.filter(pk=customer.pk).update(total_leads=customer.total_leads)
     return lead
 
 

@@ -55,7 +55,6 @@ def conversation_close(*, conversation: Conversation) -> Conversation:
     return conversation
 
 
-@transaction.atomic
 def email_message_create(
     *,
     conversation: Conversation,
@@ -90,10 +89,12 @@ def email_message_create(
         sent_at=sent_at or timezone.now(),
     )
     message.full_clean(exclude=["conversation"], validate_unique=False, validate_constraints=False)
-    message.save()
-    Conversation.objects.filter(pk=conversation.pk).update(updated_at=timezone.now())
-    if conversation.customer_id:
-        customer_touch(customer=conversation.customer, when=message.sent_at)
+    # Validated before the first write, so no savepoint inside a caller's transaction (see lead_create).
+    with transaction.atomic(savepoint=False):
+        message.save()
+        Conversation.objects.filter(pk=conversation.pk).update(updated_at=timezone.now())
+        if conversation.customer_id:
+            customer_touch(customer=conversation.customer, when=message.sent_at)
     return message
 
 

@@ -130,6 +130,8 @@ def sms_update_status(*, sid: str, status: str, error_code: str = "") -> SmsMess
 
 def _lead_for_number(number: str) -> Lead | None:
     """The lead whose open slot offer is newest, else the newest lead with this phone number."""
+    if not number:
+        return None  # an SMS without a sender is nobody's, not every lead's without a phone number
     leads = Lead.objects.filter(customer_phone=number).select_related("customer")
     # Slot offers belong to bookings, which messaging may not import: the lookup goes by the relation's name.
     with_offer = leads.filter(slot_offers__status="open").order_by("-slot_offers__created_at").first()

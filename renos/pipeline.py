@@ -47,10 +47,20 @@ class LeadStepTask(Task):
     abstract = True
 
     def on_failure(self, exc, task_id, args, kwargs, einfo) -> None:
-        lead_id = kwargs.get("lead_id") or (args[0] if args else None)
-        lead = Lead.objects.filter(pk=lead_id).first() if lead_id else None
+        lead = _lead_of_step(kwargs)
         if lead is not None:
             lead_record_error(lead=lead, step=self.name.rsplit(".", 1)[-1], error=str(exc) or type(exc).__name__)
+
+
+def _lead_of_step(kwargs: dict) -> Lead | None:
+    """The lead a task works for, from the id it was given (lead, booking or SMS)."""
+    if lead_id := kwargs.get("lead_id"):
+        return Lead.objects.filter(pk=lead_id).first()
+    if booking_id := kwargs.get("booking_id"):
+        return Lead.objects.filter(bookings__pk=booking_id).first()
+    if sms_id := kwargs.get("sms_id"):
+        return Lead.objects.filter(sms_messages__pk=sms_id).first()
+    return None
 
 
 # 1. An email arrives ---------------------------------------------------------------------------------------
@@ -160,7 +170,7 @@ def offer_slots(self, *, lead_id: str, intro: str = "") -> str:
 # 4. The customer answers ---------------------------------------------------------------------------------------
 
 
-@shared_task(autoretry_for=(SmsError, CalendarError), **RETRY)
+@shared_task(base=LeadStepTask, autoretry_for=(SmsError, CalendarError), **RETRY)
 def handle_sms_reply(*, sms_id: str) -> str:
     """Book the chosen slot, ask again when the reply is unclear, or offer new slots when the old ones are gone."""
     sms = SmsMessage.objects.select_related("lead").get(pk=sms_id)
@@ -182,8 +192,21 @@ def handle_sms_reply(*, sms_id: str) -> str:
 
 # 5. The booking: calendar, confirmation, reminder -------------------------------------------------------------------
 
+CREATED, RESCHEDULED, CANCELLED = "created", "rescheduled", "cancelled"
 
-@shared_task(autoretry_for=(CalendarError,), **RETRY)
+
+def after_booking_change(*, booking: Booking, change: str) -> None:
+    """After staff book, move or cancel (once the transaction commits): the calendar event follows the booking,
+    and the customer gets the confirmation, or an SMS about the new time or the cancellation."""
+    booking_id = str(booking.pk)
+    transaction.on_commit(lambda: sync_calendar.delay(booking_id=booking_id))
+    if change == CREATED:
+        transaction.on_commit(lambda: confirm_booking.delay(booking_id=booking_id))
+    else:
+        transaction.on_commit(lambda: notify_booking_change.delay(booking_id=booking_id, kind=change))
+
+
+@shared_task(base=LeadStepTask, autoretry_for=(CalendarError,), **RETRY)
 def sync_calendar(*, booking_id: str) -> str:
     """Put the booking in the calendar (or move or remove it); the event id is ours, so a retry finds its event."""
     booking = Booking.objects.select_related("lead", "service_type").get(pk=booking_id)
@@ -205,7 +228,7 @@ def sync_calendar(*, booking_id: str) -> str:
     return "synced"
 
 
-@shared_task(autoretry_for=(SmsError, MailError), **RETRY)
+@shared_task(base=LeadStepTask, autoretry_for=(SmsError, MailError), **RETRY)
 def confirm_booking(*, booking_id: str) -> str:
     booking = Booking.objects.select_related("lead", "service_type", "customer").get(pk=booking_id)
     booking_confirm_by_email(booking=booking)
@@ -213,7 +236,7 @@ def confirm_booking(*, booking_id: str) -> str:
     return "confirmed"
 
 
-@shared_task(autoretry_for=(SmsError,), **RETRY)
+@shared_task(base=LeadStepTask, autoretry_for=(SmsError,), **RETRY)
 def notify_booking_change(*, booking_id: str, kind: str) -> str:
     """Tell the customer a booking was moved or cancelled."""
     booking = Booking.objects.select_related("lead", "service_type").get(pk=booking_id)
@@ -230,7 +253,7 @@ def send_booking_reminders() -> int:
     return len(ids)
 
 
-@shared_task(autoretry_for=(SmsError,), **RETRY)
+@shared_task(base=LeadStepTask, autoretry_for=(SmsError,), **RETRY)
 def send_booking_reminder(*, booking_id: str) -> str:
     booking = Booking.objects.select_related("lead", "service_type").get(pk=booking_id)
     return "sent" if booking_send_sms(booking=booking, kind="reminder") else "skipped"
