@@ -29,7 +29,6 @@ from bookings.availability import COPENHAGEN, WorkingHours, free_slots
 from bookings.models import Booking, SlotOffer
 from bookings.services import (
     booking_cancel,
-    booking_complete,
     booking_create,
     booking_reschedule,
     booking_start,
@@ -37,9 +36,10 @@ from bookings.services import (
 )
 from customers.admin import PhoneSearchMixin
 from integrations.calendar import CalendarError
+from invoicing.services import booking_complete_and_invoice
 from leads.admin import ActivityInline
 from leads.models import Lead
-from renos.pipeline import CANCELLED, CREATED, RESCHEDULED, after_booking_change
+from renos.pipeline import CANCELLED, CREATED, RESCHEDULED, after_booking_change, after_invoice_issued
 
 SLOTS_SHOWN = 6
 CALENDAR_DAYS = 14
@@ -140,6 +140,13 @@ class BookingAction:
     initial: Callable[[Booking], dict[str, Any]] = field(default=lambda booking: {})
 
 
+def complete_and_invoice(booking: Booking, data: dict[str, Any]) -> Booking:
+    """Complete the booking and make its invoice (issued at once unless RENOS_ISSUE_INVOICES_AT_ONCE is off)."""
+    invoice = booking_complete_and_invoice(booking=booking, actual_hours=data["actual_hours"])
+    after_invoice_issued(invoice=invoice)
+    return invoice.booking
+
+
 BOOKING_ACTIONS = {
     "reschedule": BookingAction(
         label=_("Reschedule"),
@@ -175,12 +182,12 @@ BOOKING_ACTIONS = {
     ),
     "complete": BookingAction(
         label=_("Complete"),
-        intro=_("The job is done: record the hours actually worked (the invoice will charge them)."),
+        intro=_("The job is done: record the hours actually worked. The invoice is made from them at once."),
         submit=_("Mark completed"),
-        done=_("Completed: %(booking)s."),
+        done=_("Completed: %(booking)s. The invoice is made."),
         form=CompleteForm,
         statuses=(Booking.Status.SCHEDULED, Booking.Status.IN_PROGRESS),
-        perform=lambda booking, data: booking_complete(booking=booking, actual_hours=data["actual_hours"]),
+        perform=complete_and_invoice,
         initial=lambda booking: {"actual_hours": planned_work_hours(booking)},
     ),
 }

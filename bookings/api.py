@@ -26,18 +26,18 @@ from bookings.availability import free_slots
 from bookings.models import Booking
 from bookings.services import (
     booking_cancel,
-    booking_complete,
     booking_create,
     booking_reschedule,
     booking_start,
     lead_job_duration,
 )
 from integrations.calendar import CalendarError
+from invoicing.services import booking_complete_and_invoice
 from leads.models import Lead, ServiceType
 from renos.api.filters import DocumentedSearchFilter, MirroredTiesOrderingFilter
 from renos.api.routers import UUID_PATTERN
 from renos.api.schema import AUTH_ERRORS, DETAIL, field_errors, not_found
-from renos.pipeline import CANCELLED, CREATED, RESCHEDULED, after_booking_change
+from renos.pipeline import CANCELLED, CREATED, RESCHEDULED, after_booking_change, after_invoice_issued
 
 logger = logging.getLogger(__name__)
 
@@ -317,8 +317,10 @@ class BookingViewSet(viewsets.ReadOnlyModelViewSet):
 
     @extend_schema(
         summary="Mark a booking as completed",
-        description="Records the actual work hours (what the invoice will charge) of a scheduled or started job; a "
-        "booked lead becomes completed.",
+        description="Records the actual work hours of a scheduled or started job and, in the same transaction, makes "
+        "its invoice: one line for the service (the hours at the booking's hourly rate incl. moms). The invoice is "
+        "issued at once (the lead becomes completed, then invoiced) unless RENOS_ISSUE_INVOICES_AT_ONCE is off, "
+        "when a draft waits for staff (`POST /api/invoices/{id}/issue/`). Find it with `GET /api/invoices/?lead=`.",
         request=BookingCompleteSerializer,
         responses={
             200: BookingSerializer,
@@ -332,7 +334,9 @@ class BookingViewSet(viewsets.ReadOnlyModelViewSet):
     def complete(self, request: Request, pk: str | None = None) -> Response:
         booking = self.get_object()
         data = self._valid(BookingCompleteSerializer, request)
-        booking = booking_complete(booking=booking, actual_hours=data["actual_hours"])
+        with transaction.atomic():
+            invoice = booking_complete_and_invoice(booking=booking, actual_hours=data["actual_hours"])
+            after_invoice_issued(invoice=invoice)
         return Response(self._out(booking))
 
     @extend_schema(

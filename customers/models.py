@@ -55,6 +55,9 @@ class Customer(models.Model):
     total_bookings = models.PositiveIntegerField(_("bookings"), default=0)
     total_revenue = models.DecimalField(_("revenue"), max_digits=12, decimal_places=2, default=0)
     last_contact_at = models.DateTimeField(_("last contact"), null=True, blank=True)
+    billy_contact_id = models.CharField(
+        _("Billy contact id"), max_length=100, blank=True, help_text=_("The customer in Billy, once invoiced there.")
+    )
 
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)

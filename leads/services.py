@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
@@ -152,7 +153,7 @@ def _lead_priced(
     if unknown:
         raise ValidationError({field: _("Unknown field.") for field in sorted(unknown)})
     if isinstance(service_type, str):
-        service_type = ServiceType.objects.filter(code=service_type).first() or _unknown_service(service_type)
+        service_type = _service_type_by_code(service_type)
     lead = Lead(source=source, service_type=service_type, **fields)
     lead.customer_email = _email_or_error(lead.customer_email)
     lead.customer_phone = _phone_or_error(lead.customer_phone)
@@ -228,6 +229,22 @@ def _phone_or_error(value: str) -> str:
         return phone_to_e164(value)
     except ValidationError as exc:
         raise ValidationError({"customer_phone": exc.messages}) from exc
+
+
+# Every new lead needs its service, and staff change the catalogue rarely: each process keeps the services it read
+# for a minute, so a change reaches the estimates of every worker within that minute.
+SERVICE_TYPE_CACHE_SECONDS = 60.0
+_service_types_read: dict[str, tuple[float, ServiceType]] = {}
+
+
+def _service_type_by_code(code: str) -> ServiceType:
+    """The service with this code, as read in the last minute; raises ValidationError for an unknown code."""
+    read = _service_types_read.get(code)
+    if read is not None and time.monotonic() - read[0] < SERVICE_TYPE_CACHE_SECONDS:
+        return read[1]
+    service_type = ServiceType.objects.filter(code=code).first() or _unknown_service(code)
+    _service_types_read[code] = (time.monotonic(), service_type)
+    return service_type
 
 
 def _unknown_service(code: str) -> ServiceType:
@@ -396,6 +413,7 @@ def service_type_update(*, service_type: ServiceType, data: dict[str, Any]) -> S
         setattr(service_type, field, value)
     service_type.full_clean()
     service_type.save()
+    transaction.on_commit(_service_types_read.clear)
     return service_type
 
 
@@ -417,6 +435,7 @@ def service_type_delete(*, service_type: ServiceType) -> None:
             code="protected",
         )
     locked.delete()
+    transaction.on_commit(_service_types_read.clear)
 
 
 def lead_flag_follow_up(*, lead: Lead, reason: str, title: str = "Kræver manuel opfølgning") -> Lead:

@@ -74,6 +74,10 @@ def email_ingest(
                 ai_analysis=ai_analysis,
             )
     except IntegrityError:
+        if not (parsed.message_id and _already_ingested(parsed.message_id, force=force_lead)):
+            # Not this message recorded twice but another conflict (two mails of one Gmail thread at once, a service
+            # deleted meanwhile): the email stays unprocessed and is ingested again at the next poll.
+            raise
         # Another worker recorded this very message between our checks and our insert.
         logger.info("email %s was ingested by another worker", parsed.message_id)
         return IngestResult(Outcome.ALREADY, lead=_lead_of_message(parsed.message_id))
@@ -286,7 +290,10 @@ def _open_lead_of_same_customer(parsed: ParsedEmail) -> Lead | None:
     if not matches:
         return None
     since = timezone.now() - DUPLICATE_WINDOW
-    return Lead.objects.open().filter(matches, created_at__gte=since).order_by("-created_at").first()
+    recent = Lead.objects.open().filter(matches, created_at__gte=since).order_by("-created_at")
+    # Most emails have no open lead: ask for the id alone (far cheaper) and load the lead only when there is one.
+    lead_id = recent.values_list("pk", flat=True).first()
+    return Lead.objects.get(pk=lead_id) if lead_id else None
 
 
 def _safe_phone(value: Any) -> str:

@@ -29,6 +29,13 @@ from integrations.calendar import CalendarError, get_calendar
 from integrations.inbox import InboxError, get_inbox
 from integrations.mail import MailError
 from integrations.sms import SmsError
+from invoicing.models import Invoice, local_today
+from invoicing.services import (
+    invoice_record_reminder_error,
+    invoice_send_reminder,
+    invoices_mark_overdue,
+    invoices_needing_reminder,
+)
 from leads.models import Lead
 from leads.services import lead_flag_follow_up, lead_record_error
 from messaging.ingest import IngestResult, Outcome, inbox_poll
@@ -257,3 +264,39 @@ def send_booking_reminders() -> int:
 def send_booking_reminder(*, booking_id: str) -> str:
     booking = Booking.objects.select_related("lead", "service_type").get(pk=booking_id)
     return "sent" if booking_send_sms(booking=booking, kind="reminder") else "skipped"
+
+
+# 6. Invoicing: the invoice is issued, then reminded of while it is overdue ----------------------------------------
+
+
+def after_invoice_issued(*, invoice: Invoice) -> None:
+    """What follows an issued invoice or credit note (a draft: nothing yet), once the transaction commits. The Billy
+    sync (sync_invoice_to_billy) is queued here when the Billy adapter is wired; until then invoices stay local."""
+    if not invoice.is_issued:
+        return
+
+
+@shared_task
+def mark_overdue_and_remind() -> int:
+    """Every morning: one UPDATE marks every sent invoice past its due date overdue, then one reminder task is
+    queued for each overdue invoice whose next reminder is due. Returns how many were queued."""
+    today = local_today()
+    invoices_mark_overdue(today=today)
+    ids = [str(pk) for pk in invoices_needing_reminder(today=today)]
+    for invoice_id in ids:
+        send_invoice_reminder.delay(invoice_id=invoice_id)
+    return len(ids)
+
+
+@shared_task(autoretry_for=(MailError,), **RETRY)
+def send_invoice_reminder(*, invoice_id: str) -> str:
+    """Email the next payment reminder for an overdue invoice, at most once (the limits are checked again here)."""
+    invoice = Invoice.objects.get(pk=invoice_id)
+    try:
+        message = invoice_send_reminder(invoice=invoice)
+    except MailError as exc:
+        if exc.permanent:
+            invoice_record_reminder_error(invoice=invoice, error=str(exc))
+            return "failed"
+        raise
+    return "sent" if message else "skipped"

@@ -260,3 +260,13 @@ if DEBUG and not TWILIO_AUTH_TOKEN and SMS_BACKEND == "integrations.sms.LocalSms
 from renos.settings_bookings import booking_settings  # noqa: E402
 
 globals().update(booking_settings(env))
+
+# Billy (accounting): invoices are created, approved and emailed there when BILLY_API_KEY is set.
+from renos.settings_billy import billy_settings  # noqa: E402
+
+globals().update(billy_settings(env))
+
+# Invoicing: numbering, payment instructions, issuing on completion, reminders.
+from renos.settings_invoicing import invoicing_settings  # noqa: E402
+
+globals().update(invoicing_settings(env))

@@ -11,7 +11,7 @@ from django.db import IntegrityError, connection, models, transaction
 
 from bookings.models import Booking
 from customers.models import Customer
-from invoicing.models import Invoice
+from invoicing.models import Invoice, InvoiceNumberCounter
 from messaging.models import EmailTemplate, SkippedEmail
 from tests.factories import (
     ActivityFactory,
@@ -38,6 +38,7 @@ def skipped_email() -> SkippedEmail:
 
 # (factory, field, a value the database must refuse, the CHECK constraint that refuses it)
 CHECKS = [
+    (lambda: InvoiceNumberCounter.objects.create(last_number=1001), "id", 2, "invoice_counter_single_row"),
     (CustomerFactory, "status", "bogus", "customer_status_valid"),
     (ServiceTypeFactory, "m2_per_hour", Decimal("0"), "servicetype_m2_per_hour_positive"),
     (ServiceTypeFactory, "default_hours", Decimal("-1"), "servicetype_default_hours_positive"),

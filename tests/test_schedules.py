@@ -20,7 +20,9 @@ def test_sync_schedules_polls_the_inbox_renews_the_gmail_watch_and_sends_reminde
     assert (watch.crontab.hour, watch.crontab.minute) == ("3", "15")
     reminders = PeriodicTask.objects.get(task="renos.pipeline.send_booking_reminders")
     assert (reminders.crontab.hour, reminders.crontab.minute) == ("*", "5")
-    assert PeriodicTask.objects.filter(task__startswith="renos.").count() == 3
+    sweep = PeriodicTask.objects.get(task="renos.pipeline.mark_overdue_and_remind")
+    assert (sweep.crontab.hour, sweep.crontab.minute) == ("7", "0")
+    assert PeriodicTask.objects.filter(task__startswith="renos.").count() == 4
     assert "Hent nye e-mails" in capsys.readouterr().out
 
 

@@ -308,7 +308,9 @@ def test_complete_suggests_the_quoted_hours_and_records_the_actual_ones(admin_cl
     assert booking.status == Booking.Status.COMPLETED
     assert booking.actual_hours == Decimal("4.5")
     booking.lead.refresh_from_db()
-    assert booking.lead.status == Lead.Status.COMPLETED
+    # Completed, then invoiced: the invoice is made and issued at once (RENOS_ISSUE_INVOICES_AT_ONCE).
+    assert booking.lead.status == Lead.Status.INVOICED
+    assert booking.invoices.get().hours_worked == Decimal("4.5")
 
 
 def test_complete_without_hours_is_a_form_error(admin_client_logged_in, booking):

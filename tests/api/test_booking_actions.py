@@ -315,7 +315,9 @@ def test_start_then_complete_with_the_actual_hours(api_client, booking):
     assert booking.activities.filter(title="Opgaven er i gang").exists()
     assert booking.activities.get(title="Opgaven er udført").description == "4.25 arbejdstimer"
     booking.lead.refresh_from_db()
-    assert booking.lead.status == Lead.Status.COMPLETED
+    # Completed, then invoiced: the invoice is made and issued in the same transaction (RENOS_ISSUE_INVOICES_AT_ONCE).
+    assert booking.lead.status == Lead.Status.INVOICED
+    assert booking.invoices.get().total_amount == Decimal("1483.25")  # 4.25 hours at 349.00
 
 
 @pytest.mark.django_db
