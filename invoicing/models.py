@@ -112,6 +112,7 @@ class Invoice(models.Model):
     reminder_count = models.PositiveSmallIntegerField(_("reminders sent"), default=0)
     last_reminder_at = models.DateTimeField(_("last reminder"), null=True, blank=True)
     billy_invoice_id = models.CharField(_("Billy invoice id"), max_length=255, blank=True)
+    billy_invoice_no = models.CharField(_("Billy invoice number"), max_length=50, blank=True)
     billy_synced_at = models.DateTimeField(_("synced to Billy"), null=True, blank=True)
     billy_sync_error = models.TextField(_("Billy sync error"), blank=True)
     due_date = models.DateField(_("due date"), null=True, blank=True)

@@ -25,10 +25,17 @@ from bookings.services import (
 )
 from bookings.texts import calendar_event, clarification_sms, offer_sms
 from customers.phones import is_mobile
+from integrations.billy import BillyError
 from integrations.calendar import CalendarError, get_calendar
 from integrations.inbox import InboxError, get_inbox
 from integrations.mail import MailError
 from integrations.sms import SmsError
+from invoicing.billy_sync import (
+    invoice_record_sync_error,
+    invoice_sync_payment,
+    invoice_sync_to_billy,
+    invoices_to_check_for_payment,
+)
 from invoicing.models import Invoice, local_today
 from invoicing.services import (
     invoice_record_reminder_error,
@@ -270,10 +277,11 @@ def send_booking_reminder(*, booking_id: str) -> str:
 
 
 def after_invoice_issued(*, invoice: Invoice) -> None:
-    """What follows an issued invoice or credit note (a draft: nothing yet), once the transaction commits. The Billy
-    sync (sync_invoice_to_billy) is queued here when the Billy adapter is wired; until then invoices stay local."""
+    """What follows an issued invoice or credit note (a draft: nothing yet), once the transaction commits: Billy."""
     if not invoice.is_issued:
         return
+    invoice_id = str(invoice.pk)
+    transaction.on_commit(lambda: sync_invoice_to_billy.delay(invoice_id=invoice_id))
 
 
 @shared_task
@@ -300,3 +308,42 @@ def send_invoice_reminder(*, invoice_id: str) -> str:
             return "failed"
         raise
     return "sent" if message else "skipped"
+
+
+class InvoiceSyncTask(Task):
+    """A Billy step: when its retries are used up, the invoice shows the error in the admin."""
+
+    abstract = True
+
+    def on_failure(self, exc, task_id, args, kwargs, einfo) -> None:
+        invoice = Invoice.objects.filter(pk=kwargs.get("invoice_id")).select_related("lead").first()
+        if invoice is not None:
+            invoice_record_sync_error(invoice=invoice, error=str(exc) or type(exc).__name__)
+
+
+@shared_task(base=InvoiceSyncTask, autoretry_for=(BillyError,), **RETRY)
+def sync_invoice_to_billy(*, invoice_id: str) -> str:
+    """Create, approve and email the issued invoice in Billy; a retry after a timeout finds what was made."""
+    invoice = Invoice.objects.select_related("customer", "lead", "booking__service_type").get(pk=invoice_id)
+    try:
+        return invoice_sync_to_billy(invoice=invoice)
+    except BillyError as exc:
+        if exc.permanent:
+            invoice_record_sync_error(invoice=invoice, error=str(exc))
+            return "failed"
+        raise
+
+
+@shared_task
+def sync_billy_payments() -> int:
+    """Hourly: ask Billy about every sent or overdue invoice it has; returns how many were checked."""
+    ids = [str(pk) for pk in invoices_to_check_for_payment()]
+    for invoice_id in ids:
+        sync_billy_payment.delay(invoice_id=invoice_id)
+    return len(ids)
+
+
+@shared_task(autoretry_for=(BillyError,), **RETRY)
+def sync_billy_payment(*, invoice_id: str) -> str:
+    invoice = Invoice.objects.select_related("customer", "lead").get(pk=invoice_id)
+    return invoice_sync_payment(invoice=invoice)

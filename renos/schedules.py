@@ -27,6 +27,7 @@ SCHEDULES: dict[str, tuple[str, Every | Cron]] = {
     "Forny Gmail-overvågning": ("renos.pipeline.renew_gmail_watch", Cron(minute="15", hour="3")),
     "Påmindelser om morgendagens bookinger": ("renos.pipeline.send_booking_reminders", Cron(minute="5")),
     "Forfaldne fakturaer og rykkere": ("renos.pipeline.mark_overdue_and_remind", Cron(minute="0", hour="7")),
+    "Betalinger fra Billy": ("renos.pipeline.sync_billy_payments", Cron(minute="30")),
 }
 
 

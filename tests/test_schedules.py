@@ -22,7 +22,9 @@ def test_sync_schedules_polls_the_inbox_renews_the_gmail_watch_and_sends_reminde
     assert (reminders.crontab.hour, reminders.crontab.minute) == ("*", "5")
     sweep = PeriodicTask.objects.get(task="renos.pipeline.mark_overdue_and_remind")
     assert (sweep.crontab.hour, sweep.crontab.minute) == ("7", "0")
-    assert PeriodicTask.objects.filter(task__startswith="renos.").count() == 4
+    payments = PeriodicTask.objects.get(task="renos.pipeline.sync_billy_payments")
+    assert (payments.crontab.hour, payments.crontab.minute) == ("*", "30")
+    assert PeriodicTask.objects.filter(task__startswith="renos.").count() == 5
     assert "Hent nye e-mails" in capsys.readouterr().out
 
 
