@@ -120,4 +120,15 @@ def _bench_slots() -> Figure:
     return bench_slots()
 
 
-BENCHMARKS: dict[str, Callable[[], Figure]] = {"parse": bench_parse, "ingest": bench_ingest, "slots": _bench_slots}
+def _bench_overdue_sweep() -> Figure:
+    from renos.benchmarks_invoicing import bench_overdue_sweep
+
+    return bench_overdue_sweep()
+
+
+BENCHMARKS: dict[str, Callable[[], Figure]] = {
+    "parse": bench_parse,
+    "ingest": bench_ingest,
+    "slots": _bench_slots,
+    "overdue": _bench_overdue_sweep,
+}

@@ -1,11 +1,10 @@
-"""Set up a demo: the admin login and, on an empty database, customers with leads, mail, a booking and an invoice."""
+"""Set up a demo: the admin login and, on an empty database, customers with leads, mail, bookings and an invoice."""
 
 from __future__ import annotations
 
 import os
 import secrets
 from datetime import timedelta
-from decimal import Decimal
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -15,7 +14,7 @@ from django.utils import timezone
 
 from bookings.models import Booking
 from customers.models import Customer
-from invoicing.models import Invoice
+from invoicing.services import booking_complete_and_invoice
 from leads.models import Lead
 from leads.services import lead_create, lead_set_status
 from messaging.models import Direction
@@ -151,21 +150,4 @@ class Command(BaseCommand):
                 total_amount=lead.estimated_price,
             )
             if status is None:
-                booking.status = Booking.Status.COMPLETED
-                booking.save(update_fields=["status"])
-                lead_set_status(lead=lead, status=Lead.Status.COMPLETED)
-                total = lead.estimated_price
-                vat = (total * Decimal("0.20")).quantize(Decimal("0.01"))
-                Invoice.objects.create(
-                    lead=lead,
-                    booking=booking,
-                    customer=lead.customer,
-                    customer_name=lead.customer_name,
-                    customer_email=lead.customer_email,
-                    customer_address=f"{lead.address}, {lead.postal_code} {lead.city}",
-                    service_description=lead.service_type.name,
-                    hours_worked=lead.estimated_hours,
-                    subtotal=total - vat,
-                    vat_amount=vat,
-                    total_amount=total,
-                )
+                booking_complete_and_invoice(booking=booking, actual_hours=lead.estimated_hours)
