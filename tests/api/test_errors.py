@@ -19,3 +19,15 @@ def test_outside_the_api_a_missing_page_is_html(client):
     response = client.get("/no-such-page/")
     assert response.status_code == 404
     assert response["Content-Type"].startswith("text/html")
+
+
+@pytest.mark.django_db
+def test_the_configured_frontend_may_call_the_api_from_a_browser(client, settings):
+    settings.CORS_ALLOWED_ORIGINS = ["https://app.rendetalje.dk"]
+    allowed = client.options(
+        "/api/leads/", HTTP_ORIGIN="https://app.rendetalje.dk", HTTP_ACCESS_CONTROL_REQUEST_METHOD="GET"
+    )
+    assert allowed["Access-Control-Allow-Origin"] == "https://app.rendetalje.dk"
+
+    other = client.options("/api/leads/", HTTP_ORIGIN="https://evil.example", HTTP_ACCESS_CONTROL_REQUEST_METHOD="GET")
+    assert "Access-Control-Allow-Origin" not in other
