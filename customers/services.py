@@ -211,20 +211,29 @@ def customer_find_or_create(*, email: str | None = None, phone: str = "", name: 
     """The customer with this email, else with this phone, else a new one; never a duplicate, even when racing.
 
     The phone finds a customer who has no email yet (first known by phone, now writing from an email); a
-    customer with another email is someone else sharing the number (a household, a workplace).
-    Raises ValidationError when there is neither an email nor a phone to find the customer by.
+    customer with another email is someone else sharing the number (a household, a workplace). `details` are
+    fields of a new customer. Raises ValidationError when there is neither an email nor a phone to find the
+    customer by.
     """
+    customer, _created = customer_get_or_create(email=email, phone=phone, name=name, **details)
+    return customer
+
+
+def customer_get_or_create(
+    *, email: str | None = None, phone: str = "", name: str = "", **details: Any
+) -> tuple[Customer, bool]:
+    """customer_find_or_create, also saying whether the customer was created (as QuerySet.get_or_create does)."""
     email = _email_field(email)
     phone = _phone_field(phone)
     if not email and not phone:
         raise ValidationError(_("A customer needs an email or a phone number."), code="no_contact")
     if existing := _customer_by_email_or_phone(email=email, phone=phone):
-        return existing
+        return existing, False
     try:
-        return _customer_insert(name=name or email or phone, email=email, phone=phone, **details)
+        return _customer_insert(name=name or email or phone, email=email, phone=phone, **details), True
     except DuplicateCustomerError as exc:
         # Another worker created the same email between our read and our insert.
-        return exc.existing
+        return exc.existing, False
 
 
 def _customer_by_email_or_phone(*, email: str | None, phone: str) -> Customer | None:

@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 
 from customers.models import Customer
 from customers.phones import phone_to_e164
-from customers.services import customer_find_or_create, customer_update_stats, normalize_email
+from customers.services import customer_get_or_create, customer_update_stats, normalize_email
 from leads.models import Activity, Lead, ServiceType
 
 # The journey a lead takes; staff may skip "contacted" when they book by phone, and a cancelled
@@ -121,13 +121,17 @@ def lead_create(
     # own: only a database error can stop them, and that aborts the caller's transaction anyway (a caller that
     # wants to carry on after one wraps the call in an atomic block of its own).
     with transaction.atomic(savepoint=False):
+        created = False
         if customer is None and link_customer and (lead.customer_email or lead.customer_phone):
-            customer = customer_find_or_create(
+            # A customer created for this lead has this lead alone (no one else sees it before we commit): it is
+            # created with the lead counted, and only a customer found needs the recount below.
+            customer, created = customer_get_or_create(
                 email=lead.customer_email,
                 phone=lead.customer_phone,
                 name=lead.customer_name,
                 address=_full_address(lead),
                 company_name=lead.company_name,
+                total_leads=1,
             )
         lead.customer = customer
         lead.save()
@@ -138,7 +142,7 @@ def lead_create(
             description=" - ".join(part for part in (_service_name(lead), lead.city) if part),
             metadata={"source": lead.source},
         )
-        if customer is not None:
+        if customer is not None and not created:
             # A new lead changes only the lead count: recount just that (the full recount is customer_update_stats).
             customer.total_leads = Lead.objects.filter(customer=customer).count()
             Customer.objects.filter(pk=customer.pk).update(total_leads=customer.total_leads)
@@ -243,7 +247,12 @@ def _service_type_by_code(code: str) -> ServiceType:
     if read is not None and time.monotonic() - read[0] < SERVICE_TYPE_CACHE_SECONDS:
         return read[1]
     service_type = ServiceType.objects.filter(code=code).first() or _unknown_service(code)
-    _service_types_read[code] = (time.monotonic(), service_type)
+
+    def keep() -> None:
+        _service_types_read[code] = (time.monotonic(), service_type)
+
+    # Kept once the transaction commits: one that rolls back may have read a service it created itself.
+    transaction.on_commit(keep)
     return service_type
 
 

@@ -284,7 +284,9 @@ def _known_conversation(parsed: ParsedEmail, thread_id: str) -> Conversation | N
 def _open_lead_of_same_customer(parsed: ParsedEmail) -> Lead | None:
     matches = Q()
     if parsed.customer_email:
-        matches |= Q(customer_email__iexact=parsed.customer_email)
+        # Leads keep their email normalised (lead_create, lead_update), so an exact match finds them, and unlike
+        # iexact it can use the index on customer_email instead of reading every lead of the week.
+        matches |= Q(customer_email=parsed.customer_email.strip().lower())
     if phone := _safe_phone(parsed.customer_phone):
         matches |= Q(customer_phone=phone)
     if not matches:

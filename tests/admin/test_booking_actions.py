@@ -176,7 +176,7 @@ def test_a_calendar_that_cannot_be_read_is_shown_and_any_time_can_still_be_tried
     def unreadable(**kwargs):
         raise CalendarError("Google Calendar answered 503", permanent=False)
 
-    monkeypatch.setattr("bookings.admin.free_slots", unreadable)
+    monkeypatch.setattr("bookings.admin.views.free_slots", unreadable)
 
     response = admin_client_logged_in.get(book_url(lead))
 

@@ -11,7 +11,6 @@ from django.core.exceptions import ValidationError
 
 from bookings.models import Booking
 from customers.models import Customer
-from invoicing import services
 from invoicing.models import Invoice, InvoiceNumberCounter
 from invoicing.services import (
     LineInput,
@@ -22,6 +21,7 @@ from invoicing.services import (
     invoice_line_add,
     invoice_mark_paid,
 )
+from invoicing.services import invoices as invoices_module
 from leads.models import Activity, Lead
 from tests.factories import InvoiceFactory
 from tests.invoicing.helpers import booked, completed_invoice
@@ -116,7 +116,7 @@ def test_when_the_invoice_cannot_be_made_the_booking_is_not_completed(monkeypatc
     def broken(**kwargs):
         raise ValidationError({"lines": "Kaput"})
 
-    monkeypatch.setattr(services, "invoice_issue", broken)
+    monkeypatch.setattr(invoices_module, "invoice_issue", broken)
     with pytest.raises(ValidationError):
         booking_complete_and_invoice(booking=booking, actual_hours=Decimal("3"))
 

@@ -11,9 +11,8 @@ import pytest
 import time_machine
 from django.core import mail
 
-from invoicing import services
 from invoicing.models import Invoice
-from invoicing.services import invoice_mark_paid, invoice_send_reminder
+from invoicing.services import invoice_mark_paid, invoice_send_reminder, reminders
 from leads.models import Activity
 from messaging.models import EmailMessage
 from renos import pipeline
@@ -162,16 +161,16 @@ def test_a_reminder_task_that_runs_twice_sends_once(celery_eager):
 
 def test_a_reminder_sent_but_not_recorded_is_recorded_by_the_retry_without_a_second_email(monkeypatch):
     invoice = issued_invoice()
-    real = services._record_reminder
+    real = reminders._record_reminder
 
     def crash(**kwargs):
         raise RuntimeError("the worker died after the send")
 
     with time_machine.travel(FIRST_OVERDUE_MORNING):
-        monkeypatch.setattr(services, "_record_reminder", crash)
+        monkeypatch.setattr(reminders, "_record_reminder", crash)
         with pytest.raises(RuntimeError):
             invoice_send_reminder(invoice=invoice)
-        monkeypatch.setattr(services, "_record_reminder", real)
+        monkeypatch.setattr(reminders, "_record_reminder", real)
 
         record = invoice_send_reminder(invoice=invoice)
 

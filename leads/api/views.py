@@ -1,29 +1,25 @@
-"""REST API of this app: serializers and views; state changes are POST actions that call a service.
-
-Leads (`/api/leads/`), their timeline (`/api/activities/`) and the service catalogue (`/api/services/`).
-"""
+"""Views of the leads API: leads with their status action and timeline, the timeline, and the service catalogue."""
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta
-from decimal import Decimal
-from typing import Any
-
-from django import forms
 from django.db.models import Case, IntegerField, QuerySet, Value, When
-from django.utils import timezone
-from django.utils.dateparse import parse_date, parse_datetime
 from django_filters import rest_framework as filters
 from drf_spectacular.utils import OpenApiExample, extend_schema, extend_schema_view
 from rest_framework import serializers, status
 from rest_framework.decorators import action
 from rest_framework.exceptions import APIException
-from rest_framework.filters import SearchFilter
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.routers import SimpleRouter
 from rest_framework.viewsets import ModelViewSet, ReadOnlyModelViewSet
 
+from leads.api.filters import ActivityFilter, LeadFilter, LeadOrderingFilter, LeadSearchFilter
+from leads.api.serializers import (
+    ActivitySerializer,
+    LeadSerializer,
+    LeadStatusSerializer,
+    LeadUpdateSerializer,
+    ServiceTypeSerializer,
+)
 from leads.models import Activity, Lead, ServiceType
 from leads.services import (
     LeadInUseError,
@@ -49,99 +45,8 @@ class Conflict(APIException):
 
 
 # ---------------------------------------------------------------------------------------------------------
-# Filter pieces
-# ---------------------------------------------------------------------------------------------------------
-
-
-class LeadOrderingFilter(StableOrderingFilter):
-    """Status sorts along the journey and priority from low to high, not alphabetically."""
-
-    # Asked for by name, sorted by the annotations of LeadViewSet.get_queryset.
-    aliases = {"status": "status_rank", "priority": "priority_rank"}
-
-    def get_ordering(self, request: Request, queryset: QuerySet, view: Any) -> list[str]:
-        return [self._alias(term) for term in super().get_ordering(request, queryset, view)]
-
-    def _alias(self, term: str) -> str:
-        descending, name = term.startswith("-"), term.lstrip("-")
-        name = self.aliases.get(name, name)
-        return f"-{name}" if descending else name
-
-    def describe(self, view: Any) -> str:
-        return (
-            "Sort by created_at, updated_at, estimated_price, customer_name, status (along the journey) or priority "
-            "(low to high), comma-separated; a leading - reverses. Default: -created_at."
-        )
-
-
-class LeadSearchFilter(SearchFilter):
-    search_description = "Part of the customer's name, email or phone, in any case."
-
-
-class DateOrDateTimeField(forms.CharField):
-    """An ISO 8601 date or date-time; a date-time without offset is read in Danish time."""
-
-    default_error_messages = {
-        "invalid": "Enter an ISO 8601 date (2026-11-21) or date-time (2026-11-21T13:00:00+01:00).",
-    }
-
-    def to_python(self, value: Any) -> date | datetime | None:
-        text = super().to_python(value)
-        if not text:
-            return None
-        try:
-            day = parse_date(text)
-            moment = None if day else parse_datetime(text)
-        except ValueError:
-            day = moment = None
-        if day:
-            return day
-        if moment is None:
-            raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
-        return timezone.make_aware(moment) if timezone.is_naive(moment) else moment
-
-
-class CreatedBoundFilter(filters.CharFilter):
-    """`created_at` on or after (or on or before) a moment; a date counts as the whole day in Danish time."""
-
-    field_class = DateOrDateTimeField
-
-    def __init__(self, *args: Any, upper: bool, **kwargs: Any) -> None:
-        self.upper = upper
-        super().__init__(*args, field_name="created_at", **kwargs)
-
-    def filter(self, qs: QuerySet, value: date | datetime | None) -> QuerySet:
-        if value is None:
-            return qs
-        if not isinstance(value, datetime):
-            day = value + timedelta(days=1) if self.upper else value
-            midnight = datetime.combine(day, time.min, tzinfo=timezone.get_current_timezone())
-            return qs.filter(created_at__lt=midnight) if self.upper else qs.filter(created_at__gte=midnight)
-        return qs.filter(created_at__lte=value) if self.upper else qs.filter(created_at__gte=value)
-
-
-# ---------------------------------------------------------------------------------------------------------
 # Service catalogue
 # ---------------------------------------------------------------------------------------------------------
-
-
-class ServiceTypeSerializer(serializers.ModelSerializer):
-    class Meta:
-        model = ServiceType
-        fields = (
-            "id",
-            "code",
-            "name",
-            "m2_per_hour",
-            "default_hours",
-            "billy_product_id",
-            "billy_product_number",
-            "is_active",
-        )
-        extra_kwargs = {
-            "m2_per_hour": {"min_value": Decimal("0.1")},
-            "default_hours": {"min_value": Decimal("0.1")},
-        }
 
 
 @extend_schema_view(
@@ -202,37 +107,6 @@ class ServiceTypeViewSet(ModelViewSet):
 # ---------------------------------------------------------------------------------------------------------
 
 
-class ActivitySerializer(serializers.ModelSerializer):
-    class Meta:
-        model = Activity
-        fields = (
-            "id",
-            "lead",
-            "booking",
-            "invoice",
-            "type",
-            "title",
-            "description",
-            "status",
-            "customer",
-            "metadata",
-            "created_at",
-        )
-        read_only_fields = fields
-
-
-class ActivityFilter(filters.FilterSet):
-    lead = filters.UUIDFilter(help_text="Only the timeline of this lead.")
-    booking = filters.UUIDFilter(help_text="Only entries about this booking.")
-    invoice = filters.UUIDFilter(help_text="Only entries about this invoice.")
-    type = filters.ChoiceFilter(choices=Activity.Type.choices)
-    status = filters.ChoiceFilter(choices=Activity.Status.choices)
-
-    class Meta:
-        model = Activity
-        fields = ["lead", "booking", "invoice", "type", "status"]
-
-
 @extend_schema_view(
     list=extend_schema(
         summary="The timeline",
@@ -258,134 +132,6 @@ class ActivityViewSet(ReadOnlyModelViewSet):
 # ---------------------------------------------------------------------------------------------------------
 # Leads
 # ---------------------------------------------------------------------------------------------------------
-
-
-class LeadSerializer(serializers.ModelSerializer):
-    service_type = serializers.SlugRelatedField(
-        slug_field="code",
-        queryset=ServiceType.objects.all(),
-        required=False,
-        allow_null=True,
-        help_text="The code of a service in /api/services/ (e.g. `fast`).",
-    )
-    service_name = serializers.CharField(source="service_type.name", read_only=True, allow_null=True)
-
-    class Meta:
-        model = Lead
-        fields = (
-            "id",
-            "customer",
-            "customer_name",
-            "customer_email",
-            "customer_phone",
-            "company_name",
-            "source",
-            "service_type",
-            "service_name",
-            "address",
-            "city",
-            "postal_code",
-            "area_m2",
-            "preferred_date",
-            "estimated_hours",
-            "estimated_price",
-            "status",
-            "priority",
-            "notes",
-            "ai_analysis",
-            "email_content",
-            "response_sent",
-            "sms_sent",
-            "needs_follow_up",
-            "follow_up_reason",
-            "last_error",
-            "email_thread_id",
-            "source_message_id",
-            "created_at",
-            "updated_at",
-        )
-        read_only_fields = (
-            "id",
-            "customer",
-            "estimated_price",
-            "status",
-            "ai_analysis",
-            "email_content",
-            "response_sent",
-            "sms_sent",
-            "needs_follow_up",
-            "follow_up_reason",
-            "last_error",
-            "email_thread_id",
-            "source_message_id",
-            "created_at",
-            "updated_at",
-        )
-        extra_kwargs = {
-            "source": {"required": False, "help_text": "Where the lead came from; `manual` when left out."},
-            "customer_phone": {"help_text": "Any Danish way of writing it; stored as E.164 (+4520112233)."},
-            "estimated_hours": {
-                "min_value": Decimal("0.01"),
-                "help_text": "Work hours; when given the price is hours × the hourly rate, "
-                "otherwise both are estimated from the service and the area.",
-            },
-            "estimated_price": {"help_text": "Incl. moms, computed from the hours; never set directly."},
-            "customer": {"help_text": "The customer the lead was linked to (found or created by email, else phone)."},
-        }
-
-
-class LeadUpdateSerializer(LeadSerializer):
-    """The lead as it may be changed; `status` may be sent only with the current value."""
-
-    status = serializers.ChoiceField(
-        choices=Lead.Status.choices,
-        required=False,
-        help_text="Only the current status is accepted; change it with POST /api/leads/{id}/status/.",
-    )
-
-    class Meta(LeadSerializer.Meta):
-        read_only_fields = tuple(field for field in LeadSerializer.Meta.read_only_fields if field != "status")
-
-
-class LeadStatusSerializer(serializers.Serializer):
-    status = serializers.ChoiceField(
-        choices=Lead.Status.choices,
-        help_text="new → contacted | booked; contacted → booked; booked → completed | contacted; "
-        "completed → invoiced; invoiced is final.",
-    )
-    note = serializers.CharField(
-        required=False, allow_blank=True, default="", help_text="Written on the timeline entry instead of the default."
-    )
-
-
-class LeadFilter(filters.FilterSet):
-    status = filters.ChoiceFilter(choices=Lead.Status.choices)
-    source = filters.ChoiceFilter(choices=Lead.Source.choices)
-    priority = filters.ChoiceFilter(choices=Lead.Priority.choices)
-    service_type = filters.ModelChoiceFilter(
-        queryset=ServiceType.objects.all(), to_field_name="code", help_text="A service code, e.g. `fast`."
-    )
-    customer = filters.UUIDFilter(help_text="Only the leads of this customer.")
-    needs_follow_up = filters.BooleanFilter(help_text="Only leads where automation stopped and a person must act.")
-    created_after = CreatedBoundFilter(
-        upper=False, help_text="Created on or after this ISO date or date-time (a date means from its start)."
-    )
-    created_before = CreatedBoundFilter(
-        upper=True, help_text="Created on or before this ISO date or date-time (a date means to its end)."
-    )
-
-    class Meta:
-        model = Lead
-        fields = [
-            "status",
-            "source",
-            "priority",
-            "service_type",
-            "customer",
-            "needs_follow_up",
-            "created_after",
-            "created_before",
-        ]
 
 
 LEAD_CONFLICT = conflict("The lead has bookings or invoices.")
@@ -491,11 +237,3 @@ class LeadViewSet(ModelViewSet):
 def rank(field: str, values: list[str]) -> Case:
     """The position of the field's value in `values`, for sorting choices in their natural order."""
     return Case(*(When(**{field: value}, then=Value(i)) for i, value in enumerate(values)), output_field=IntegerField())
-
-
-router = SimpleRouter()
-router.register("leads", LeadViewSet, basename="lead")
-router.register("activities", ActivityViewSet, basename="activity")
-router.register("services", ServiceTypeViewSet, basename="service-type")
-
-urlpatterns = router.urls

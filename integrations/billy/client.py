@@ -1,7 +1,4 @@
-"""Accounting: invoices in Billy (REST API v2, https://www.billy.dk/api/), or kept in RenOS when Billy is not set up.
-
-Both adapters have the same methods and speak in the dataclasses below. The invoicing services call them one step
-at a time and record each answer (contact id, invoice id and number, emailed), so a retried task skips what is done.
+"""BillyClient: Billy's REST API v2 (https://www.billy.dk/api/), with its HTTP and retry plumbing.
 
 What Billy's API offers, and what is used (paths under https://api.billysbilling.com/v2, header X-Access-Token):
 - GET /contacts/{id} finds the contact we stored. Contacts have no documented list filter, by email or otherwise
@@ -31,7 +28,6 @@ from __future__ import annotations
 import random
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import ROUND_HALF_UP, Decimal
 from email.utils import parsedate_to_datetime
@@ -41,12 +37,17 @@ from urllib.parse import quote
 import requests
 import urllib3
 from django.conf import settings
-from django.utils.module_loading import import_string
 
-BILLY_CLIENT = "integrations.billy.BillyClient"
-LOCAL_BILLING = "integrations.billy.LocalBilling"
+from integrations.billy.data import (
+    BillingContact,
+    BillingInvoice,
+    BillingLine,
+    BillyError,
+    CreatedInvoice,
+    PaymentStatus,
+)
+
 DEFAULT_BASE_URL = "https://api.billysbilling.com/v2"
-LOCAL_STATE = "local"
 
 # Answers that mean Billy did not act on the request: safe to repeat even a POST.
 _NOT_ACTED_ON = frozenset({408, 429, 503})
@@ -63,83 +64,6 @@ _BROKEN_REQUEST = (
     requests.exceptions.InvalidSchema,
     requests.exceptions.InvalidHeader,
 )
-
-
-class BillyError(Exception):
-    """A call to Billy failed; `permanent` says whether a retry can help, `status` is Billy's HTTP status if any."""
-
-    def __init__(self, message: str, *, permanent: bool, status: int | None = None) -> None:
-        super().__init__(message)
-        self.permanent = permanent
-        self.status = status
-
-
-@dataclass(frozen=True)
-class BillingContact:
-    """A customer as Billy should know it: a person, or a company (`company_name`) with `name` as contact person."""
-
-    name: str
-    email: str
-    phone: str = ""
-    street: str = ""
-    zipcode: str = ""
-    city: str = ""
-    company_name: str = ""
-    is_company: bool = False
-
-
-@dataclass(frozen=True)
-class BillingLine:
-    """One invoice line; `unit_price` includes moms. An empty `product_id` means BILLY_DEFAULT_PRODUCT_ID."""
-
-    description: str
-    quantity: Decimal
-    unit_price: Decimal
-    product_id: str = ""
-
-
-@dataclass(frozen=True)
-class BillingInvoice:
-    """An invoice to create; `reference` is our invoice id, stored in Billy so a retry can find the invoice."""
-
-    reference: str
-    contact_id: str
-    entry_date: date
-    payment_terms_days: int
-    lines: list[BillingLine]
-    currency: str = "DKK"
-
-
-@dataclass(frozen=True)
-class CreatedInvoice:
-    """An invoice as Billy has it: its id, its number once approved, and its state (draft, approved, voided)."""
-
-    id: str
-    invoice_no: str
-    state: str
-
-
-@dataclass(frozen=True)
-class PaymentStatus:
-    """What the customer has paid: `balance` is what is still owed; `voided` invoices are owed nothing."""
-
-    is_paid: bool
-    balance: Decimal
-    paid_date: date | None
-    voided: bool = False
-
-
-def get_billing() -> BillyClient | LocalBilling:
-    """The accounting adapter chosen by settings.BILLING_BACKEND (a dotted path, like EMAIL_BACKEND). Unset: Billy
-    when BILLY_API_KEY is set, else invoices stay local."""
-    path = getattr(settings, "BILLING_BACKEND", "") or (
-        BILLY_CLIENT if getattr(settings, "BILLY_API_KEY", "") else LOCAL_BILLING
-    )
-    try:
-        backend = import_string(path)
-    except ImportError as exc:
-        raise BillyError(f"BILLING_BACKEND {path!r} cannot be imported: {exc}", permanent=True) from exc
-    return backend.from_settings()
 
 
 class BillyClient:
@@ -365,41 +289,6 @@ class BillyClient:
                 raise BillyError(_billy_failure(method, path, response), permanent=not transient, status=status)
             self._sleep(wait)
         raise AssertionError("unreachable: the last attempt returns or raises")
-
-
-class LocalBilling:
-    """No accounting system: invoices stay in RenOS, marked as not synced (`available` is False). Lookups find
-    nothing, creating returns empty ids with state "local", and there is no payment status to read (None)."""
-
-    available = False
-
-    @classmethod
-    def from_settings(cls) -> LocalBilling:
-        return cls()
-
-    def find_contact(self, contact_id: str) -> str | None:
-        return None
-
-    def find_contact_by_email(self, email: str) -> str | None:
-        return None
-
-    def create_contact(self, contact: BillingContact) -> str:
-        return ""
-
-    def find_invoice_by_reference(self, reference: str, *, contact_id: str = "") -> CreatedInvoice | None:
-        return None
-
-    def create_invoice(self, invoice: BillingInvoice) -> CreatedInvoice:
-        return CreatedInvoice(id="", invoice_no="", state=LOCAL_STATE)
-
-    def approve_invoice(self, invoice_id: str) -> CreatedInvoice:
-        return CreatedInvoice(id=invoice_id, invoice_no="", state=LOCAL_STATE)
-
-    def email_invoice(self, invoice_id: str, *, contact_id: str, email_subject: str, email_body: str) -> bool:
-        return False
-
-    def payment_status(self, invoice_id: str) -> PaymentStatus | None:
-        return None
 
 
 def _record(answer: Any, root: str, record_id: str | None = None) -> dict[str, Any]:
