@@ -89,7 +89,8 @@ def email_message_create(
         sent_at=sent_at or timezone.now(),
     )
     message.full_clean(exclude=["conversation"], validate_unique=False, validate_constraints=False)
-    # Validated before the first write, so no savepoint inside a caller's transaction (see lead_create).
+    # Validated above, before the first write: inside a caller's transaction only a database error can stop these
+    # writes, and that aborts the caller's transaction anyway, so they need no savepoint of their own.
     with transaction.atomic(savepoint=False):
         message.save()
         Conversation.objects.filter(pk=conversation.pk).update(updated_at=timezone.now())

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import logging
 from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 from celery import Task, shared_task
 from django.conf import settings
@@ -64,6 +66,18 @@ class LeadStepTask(Task):
         lead = _lead_of_step(kwargs)
         if lead is not None:
             lead_record_error(lead=lead, step=self.name.rsplit(".", 1)[-1], error=str(exc) or type(exc).__name__)
+
+
+@contextmanager
+def flag_permanent_failure(*, lead: Lead | None, step: str) -> Iterator[None]:
+    """An outside service refused for good (a bad number, a rejected address): no retry can help, so the lead is
+    flagged with the error at once instead of after every retry."""
+    try:
+        yield
+    except (SmsError, MailError, CalendarError) as exc:
+        if not exc.permanent or lead is None:
+            raise
+        lead_record_error(lead=lead, step=step, error=str(exc))
 
 
 def _lead_of_step(kwargs: dict) -> Lead | None:
@@ -194,9 +208,13 @@ def handle_sms_reply(*, sms_id: str) -> str:
         transaction.on_commit(lambda: sync_calendar.delay(booking_id=booking_id))
         transaction.on_commit(lambda: confirm_booking.delay(booking_id=booking_id))
     elif result.outcome == "clarify":
-        sms_send(
-            lead=result.lead, to=sms.phone_number, body=clarification_sms(), message_type=SmsMessage.Type.CLARIFICATION
-        )
+        with flag_permanent_failure(lead=result.lead, step="handle_sms_reply"):
+            sms_send(
+                lead=result.lead,
+                to=sms.phone_number,
+                body=clarification_sms(),
+                message_type=SmsMessage.Type.CLARIFICATION,
+            )
     elif result.outcome == "new_offer":
         lead_id = str(result.lead.pk)
         intro = "Tiden er desværre ikke længere ledig. Her er nye ledige tider:"
@@ -245,8 +263,10 @@ def sync_calendar(*, booking_id: str) -> str:
 @shared_task(base=LeadStepTask, autoretry_for=(SmsError, MailError), **RETRY)
 def confirm_booking(*, booking_id: str) -> str:
     booking = Booking.objects.select_related("lead", "service_type", "customer").get(pk=booking_id)
-    booking_confirm_by_email(booking=booking)
-    booking_send_sms(booking=booking, kind="confirmation")
+    with flag_permanent_failure(lead=booking.lead, step="confirm_booking"):
+        booking_confirm_by_email(booking=booking)
+    with flag_permanent_failure(lead=booking.lead, step="confirm_booking"):
+        booking_send_sms(booking=booking, kind="confirmation")
     return "confirmed"
 
 
@@ -254,7 +274,8 @@ def confirm_booking(*, booking_id: str) -> str:
 def notify_booking_change(*, booking_id: str, kind: str) -> str:
     """Tell the customer a booking was moved or cancelled."""
     booking = Booking.objects.select_related("lead", "service_type").get(pk=booking_id)
-    booking_send_sms(booking=booking, kind=kind)
+    with flag_permanent_failure(lead=booking.lead, step="notify_booking_change"):
+        booking_send_sms(booking=booking, kind=kind)
     return kind
 
 
@@ -270,7 +291,9 @@ def send_booking_reminders() -> int:
 @shared_task(base=LeadStepTask, autoretry_for=(SmsError,), **RETRY)
 def send_booking_reminder(*, booking_id: str) -> str:
     booking = Booking.objects.select_related("lead", "service_type").get(pk=booking_id)
-    return "sent" if booking_send_sms(booking=booking, kind="reminder") else "skipped"
+    with flag_permanent_failure(lead=booking.lead, step="send_booking_reminder"):
+        return "sent" if booking_send_sms(booking=booking, kind="reminder") else "skipped"
+    return "failed"
 
 
 # 6. Invoicing: the invoice is issued, then reminded of while it is overdue ----------------------------------------
