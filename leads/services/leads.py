@@ -1,9 +1,8 @@
-"""Every write to leads and the timeline: create, status changes, activities."""
+"""Every write to leads: create, update, delete and status changes along the journey."""
 
 from __future__ import annotations
 
-import time
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
@@ -15,6 +14,8 @@ from customers.models import Customer
 from customers.phones import phone_to_e164
 from customers.services import customer_get_or_create, customer_update_stats, normalize_email
 from leads.models import Activity, Lead, ServiceType
+from leads.services.catalogue import _service_type_by_code, _unknown_service, lead_estimate, money
+from leads.services.timeline import activity_create
 
 # The journey a lead takes; staff may skip "contacted" when they book by phone, and a cancelled
 # booking sends the lead back to "contacted".
@@ -26,6 +27,7 @@ ALLOWED_TRANSITIONS: dict[str, tuple[str, ...]] = {
     Lead.Status.INVOICED: (),
 }
 
+
 # Titles in the timeline are Danish whatever language the staff member reads the admin in.
 STATUS_LABELS_DA = {
     Lead.Status.NEW: "Ny",
@@ -35,11 +37,13 @@ STATUS_LABELS_DA = {
     Lead.Status.INVOICED: "Faktureret",
 }
 
+
 ACTIVITY_TYPE_FOR_STATUS = {
     Lead.Status.BOOKED: Activity.Type.BOOKING,
     Lead.Status.COMPLETED: Activity.Type.COMPLETED,
     Lead.Status.INVOICED: Activity.Type.INVOICE,
 }
+
 
 LEAD_FIELDS = (
     "customer_name",
@@ -58,47 +62,6 @@ LEAD_FIELDS = (
     "email_thread_id",
     "source_message_id",
 )
-
-
-def money(amount: Decimal) -> Decimal:
-    """Round to øre, half up: the one place amounts are rounded."""
-    return amount.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
-
-
-def lead_estimate(*, service_type: ServiceType | None, area_m2: int | None) -> tuple[Decimal | None, Decimal | None]:
-    """Work hours and price incl. moms from the service catalogue; (None, None) when the service is unknown."""
-    if service_type is None:
-        return None, None
-    hours = service_type.estimate_hours(area_m2)
-    return hours, money(hours * settings.RENOS_HOURLY_RATE)
-
-
-def activity_create(
-    *,
-    title: str,
-    type: str,
-    description: str = "",
-    status: str = Activity.Status.INFO,
-    lead: Lead | None = None,
-    booking: Any = None,
-    invoice: Any = None,
-    metadata: dict[str, Any] | None = None,
-) -> Activity:
-    """Write one timeline entry; the customer's name is copied from the lead so the entry reads on its own."""
-    customer = ""
-    if lead is not None:
-        customer = lead.customer_name or lead.customer_email or lead.customer_phone
-    return Activity.objects.create(
-        lead=lead,
-        booking=booking,
-        invoice=invoice,
-        type=type,
-        title=title,
-        description=description,
-        status=status,
-        customer=customer,
-        metadata=metadata or {},
-    )
 
 
 def lead_create(
@@ -235,37 +198,8 @@ def _phone_or_error(value: str) -> str:
         raise ValidationError({"customer_phone": exc.messages}) from exc
 
 
-# Every new lead needs its service, and staff change the catalogue rarely: each process keeps the services it read
-# for a minute, so a change reaches the estimates of every worker within that minute.
-SERVICE_TYPE_CACHE_SECONDS = 60.0
-_service_types_read: dict[str, tuple[float, ServiceType]] = {}
-
-
-def _service_type_by_code(code: str) -> ServiceType:
-    """The service with this code, as read in the last minute; raises ValidationError for an unknown code."""
-    read = _service_types_read.get(code)
-    if read is not None and time.monotonic() - read[0] < SERVICE_TYPE_CACHE_SECONDS:
-        return read[1]
-    service_type = ServiceType.objects.filter(code=code).first() or _unknown_service(code)
-
-    def keep() -> None:
-        _service_types_read[code] = (time.monotonic(), service_type)
-
-    # Kept once the transaction commits: one that rolls back may have read a service it created itself.
-    transaction.on_commit(keep)
-    return service_type
-
-
-def _unknown_service(code: str) -> ServiceType:
-    raise ValidationError({"service_type": _("Unknown service: %(code)s.") % {"code": code}})
-
-
 class LeadInUseError(ValidationError):
     """The lead has bookings or invoices: deleting it would lose their history, so it is refused."""
-
-
-class ServiceTypeInUseError(ValidationError):
-    """Leads or bookings refer to the service, so it cannot be deleted."""
 
 
 # What staff may change on a lead after it was created; the status moves only through lead_set_status.
@@ -367,117 +301,3 @@ def lead_delete(*, lead: Lead) -> None:
     locked.delete()
     if customer is not None:
         customer_update_stats(customer=customer)
-
-
-def service_type_create(
-    *,
-    code: str,
-    name: str,
-    m2_per_hour: Decimal,
-    default_hours: Decimal,
-    billy_product_id: str = "",
-    billy_product_number: str = "",
-    is_active: bool = True,
-) -> ServiceType:
-    """Add a service to the catalogue; the code must be unique and the rates positive."""
-    service_type = ServiceType(
-        code=code,
-        name=name,
-        m2_per_hour=m2_per_hour,
-        default_hours=default_hours,
-        billy_product_id=billy_product_id,
-        billy_product_number=billy_product_number,
-        is_active=is_active,
-    )
-    service_type.full_clean()
-    service_type.save()
-    return service_type
-
-
-SERVICE_TYPE_FIELDS = (
-    "code",
-    "name",
-    "m2_per_hour",
-    "default_hours",
-    "billy_product_id",
-    "billy_product_number",
-    "is_active",
-)
-
-
-@transaction.atomic
-def service_type_update(*, service_type: ServiceType, data: dict[str, Any]) -> ServiceType:
-    """Change a service; its code is fixed once leads or bookings refer to it (they refer by code)."""
-    unknown = set(data) - set(SERVICE_TYPE_FIELDS)
-    if unknown:
-        raise ValidationError({field: _("This field cannot be changed.") for field in sorted(unknown)})
-    if "code" in data and data["code"] != service_type.code:
-        # Lock the row: a lead created with the old code meanwhile would be left pointing at nothing.
-        locked = ServiceType.objects.select_for_update().get(pk=service_type.pk)
-        if locked.leads.exists() or locked.bookings.exists():
-            raise ValidationError(
-                {"code": _("The code of a service that leads or bookings use cannot be changed.")}, code="protected"
-            )
-    for field, value in data.items():
-        setattr(service_type, field, value)
-    service_type.full_clean()
-    service_type.save()
-    transaction.on_commit(_service_types_read.clear)
-    return service_type
-
-
-@transaction.atomic
-def service_type_delete(*, service_type: ServiceType) -> None:
-    """Remove a service from the catalogue; refused (ServiceTypeInUseError) while leads or bookings use it."""
-    # Lock the row: a lead or booking created with this service meanwhile must wait, then fail, not be orphaned.
-    locked = ServiceType.objects.select_for_update().filter(pk=service_type.pk).first()
-    if locked is None:
-        return
-    leads, bookings = locked.leads.count(), locked.bookings.count()
-    if leads or bookings:
-        raise ServiceTypeInUseError(
-            _(
-                "The service %(name)s is used by %(leads)d lead(s) and %(bookings)d booking(s), so it cannot be "
-                "deleted; set is_active to false to stop offering it."
-            )
-            % {"name": locked.name, "leads": leads, "bookings": bookings},
-            code="protected",
-        )
-    locked.delete()
-    transaction.on_commit(_service_types_read.clear)
-
-
-def lead_flag_follow_up(*, lead: Lead, reason: str, title: str = "Kræver manuel opfølgning") -> Lead:
-    """Hand the lead to a person: flag it in the admin and write a warning on its timeline (once per reason)."""
-    if lead.needs_follow_up and lead.follow_up_reason == reason:
-        return lead
-    lead.needs_follow_up = True
-    lead.follow_up_reason = reason
-    lead.save(update_fields=["needs_follow_up", "follow_up_reason", "updated_at"])
-    activity_create(
-        lead=lead, type=Activity.Type.PENDING, title=title, description=reason, status=Activity.Status.WARNING
-    )
-    return lead
-
-
-def lead_record_error(*, lead: Lead, step: str, error: str) -> Lead:
-    """A step of the journey failed for good: keep the error on the lead and flag it for a person."""
-    lead.last_error = f"{step}: {error}"[:2000]
-    lead.save(update_fields=["last_error", "updated_at"])
-    activity_create(
-        lead=lead,
-        type=Activity.Type.PENDING,
-        title="Automatisk behandling fejlede",
-        description=lead.last_error,
-        status=Activity.Status.ERROR,
-        metadata={"step": step},
-    )
-    return lead_flag_follow_up(lead=lead, reason=f"Fejl i trinnet {step}.")
-
-
-def lead_clear_follow_up(*, lead: Lead) -> Lead:
-    lead.needs_follow_up = False
-    lead.follow_up_reason = ""
-    lead.last_error = ""
-    lead.save(update_fields=["needs_follow_up", "follow_up_reason", "last_error", "updated_at"])
-    return lead
