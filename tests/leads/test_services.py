@@ -290,3 +290,26 @@ def test_a_stale_lead_is_checked_against_the_stored_status():
 
     lead_set_status(lead=stale, status="completed")
     assert Lead.objects.get(pk=lead.pk).status == "completed"
+
+
+# --- the service catalogue as the estimates read it ---------------------------------------------------------------
+
+
+def test_a_change_to_the_catalogue_reaches_the_next_estimate(django_capture_on_commit_callbacks):
+    from leads.services import service_type_update
+
+    with django_capture_on_commit_callbacks(execute=True):
+        before = create(customer_email="a@example.dk", service_type="fast", area_m2=140)
+    with django_capture_on_commit_callbacks(execute=True):
+        service_type_update(service_type=service("fast"), data={"m2_per_hour": Decimal("20")})
+    after = create(customer_email="b@example.dk", service_type="fast", area_m2=140)
+
+    assert (before.estimated_hours, after.estimated_hours) == (Decimal("4"), Decimal("7"))
+
+
+def test_a_new_customer_starts_with_its_lead_counted_and_an_existing_one_is_recounted():
+    lead = create(customer_email="ny@example.dk", service_type="fast")
+    assert Customer.objects.get(pk=lead.customer_id).total_leads == 1
+
+    create(customer_email="NY@example.dk", service_type="hoved")
+    assert Customer.objects.get(pk=lead.customer_id).total_leads == 2
