@@ -34,6 +34,7 @@ from bookings.services import (
 from integrations.calendar import CalendarError
 from invoicing.services import booking_complete_and_invoice
 from leads.models import Lead, ServiceType
+from renos.api.actions import ServiceActionsMixin
 from renos.api.filters import DocumentedSearchFilter, MirroredTiesOrderingFilter
 from renos.api.routers import UUID_PATTERN
 from renos.api.schema import AUTH_ERRORS, DETAIL, field_errors, not_found
@@ -208,10 +209,11 @@ class BookingFilter(filters.FilterSet):
         responses={200: BookingSerializer, 404: not_found("No booking with this id.")},
     ),
 )
-class BookingViewSet(viewsets.ReadOnlyModelViewSet):
+class BookingViewSet(ServiceActionsMixin, viewsets.ReadOnlyModelViewSet):
     """Bookings in the calendar; staff book, move, cancel, start and complete them through POST actions (never by
     PUT, PATCH or DELETE, which would skip the timeline, the calendar and the customer)."""
 
+    output_serializer = BookingSerializer
     queryset = Booking.objects.select_related("service_type")
     serializer_class = BookingSerializer
     lookup_value_regex = UUID_PATTERN
@@ -374,16 +376,6 @@ class BookingViewSet(viewsets.ReadOnlyModelViewSet):
             "slots": [{"start": start, "end": start + duration} for start in starts],
         }
         return Response(FreeSlotsSerializer(body).data)
-
-    def _valid(self, serializer_class: type[serializers.Serializer], request: Request) -> dict[str, Any]:
-        serializer = serializer_class(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        return serializer.validated_data
-
-    def _out(self, booking: Booking) -> dict[str, Any]:
-        # Read again with the service joined in: the services return the row they locked, without it.
-        fresh = self.get_queryset().get(pk=booking.pk)
-        return BookingSerializer(fresh, context=self.get_serializer_context()).data
 
 
 router = SimpleRouter()

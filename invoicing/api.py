@@ -32,6 +32,7 @@ from invoicing.services import (
     invoice_mark_paid,
     invoice_reminder_refusal,
 )
+from renos.api.actions import ServiceActionsMixin
 from renos.api.filters import DocumentedSearchFilter, MirroredTiesOrderingFilter
 from renos.api.routers import UUID_PATTERN
 from renos.api.schema import AUTH_ERRORS, field_errors, not_found
@@ -207,10 +208,11 @@ class InvoiceFilter(filters.FilterSet):
         responses={200: InvoiceSerializer, 404: not_found("No invoice with this id.")},
     ),
 )
-class InvoiceViewSet(mixins.DestroyModelMixin, viewsets.ReadOnlyModelViewSet):
+class InvoiceViewSet(ServiceActionsMixin, mixins.DestroyModelMixin, viewsets.ReadOnlyModelViewSet):
     """Invoices and credit notes; staff change them only through POST actions (never by PUT or PATCH), and delete
     only drafts."""
 
+    output_serializer = InvoiceSerializer
     queryset = Invoice.objects.all()
     serializer_class = InvoiceSerializer
     lookup_value_regex = UUID_PATTERN
@@ -362,16 +364,6 @@ class InvoiceViewSet(mixins.DestroyModelMixin, viewsets.ReadOnlyModelViewSet):
         response = HttpResponse(invoice_pdf(invoice), content_type="application/pdf")
         response["Content-Disposition"] = f'inline; filename="{printed_invoice(invoice).filename}"'
         return response
-
-    def _valid(self, serializer_class: type[serializers.Serializer], request: Request) -> dict[str, Any]:
-        serializer = serializer_class(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        return serializer.validated_data
-
-    def _out(self, invoice: Invoice) -> dict[str, Any]:
-        # Read again with the lines: the services return the row they locked, without them.
-        fresh = self.get_queryset().get(pk=invoice.pk)
-        return InvoiceSerializer(fresh, context=self.get_serializer_context()).data
 
 
 router = SimpleRouter()
