@@ -10,6 +10,7 @@ import pytest
 from rest_framework.test import APIClient
 
 from bookings.models import Booking
+from tests.api.helpers import ids
 from tests.conftest import bearer
 from tests.factories import BookingFactory, CustomerFactory, LeadFactory, UserFactory, service
 
@@ -18,11 +19,6 @@ URL = "/api/bookings/"
 
 def utc(*args: int) -> datetime:
     return datetime(*args, tzinfo=UTC)
-
-
-def ids(response) -> list[str]:
-    assert response.status_code == 200, response.content
-    return [row["id"] for row in response.json()["results"]]
 
 
 @pytest.mark.django_db

@@ -11,6 +11,7 @@ import time_machine
 from rest_framework.test import APIClient
 
 from invoicing.models import Invoice
+from tests.api.helpers import ids
 from tests.conftest import bearer
 from tests.factories import CustomerFactory, InvoiceFactory, LeadFactory, UserFactory
 
@@ -26,11 +27,6 @@ def invoice(total: str = "1221.50", **kwargs) -> Invoice:
     if kwargs.get("status", Invoice.Status.DRAFT) != Invoice.Status.DRAFT:
         kwargs.setdefault("invoice_number", f"2026-{uuid.uuid4().hex[:6]}")
     return InvoiceFactory(total_amount=total_amount, subtotal=subtotal, vat_amount=total_amount - subtotal, **kwargs)
-
-
-def ids(response) -> list[str]:
-    assert response.status_code == 200, response.content
-    return [row["id"] for row in response.json()["results"]]
 
 
 @pytest.mark.django_db

@@ -13,6 +13,7 @@ from rest_framework.test import APIClient
 from customers.models import Customer
 from leads.models import Activity, Lead
 from leads.services import lead_update
+from tests.api.helpers import ids
 from tests.conftest import bearer
 from tests.factories import (
     ActivityFactory,
@@ -29,11 +30,6 @@ URL = "/api/leads/"
 
 def utc(*args: int) -> datetime:
     return datetime(*args, tzinfo=UTC)
-
-
-def ids(response) -> list[str]:
-    assert response.status_code == 200, response.content
-    return [row["id"] for row in response.json()["results"]]
 
 
 def detail(lead: Lead, suffix: str = "") -> str:

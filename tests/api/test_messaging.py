@@ -10,6 +10,7 @@ import pytest
 from rest_framework.test import APIClient
 
 from messaging.models import Conversation, Direction, EmailTemplate, SmsMessage
+from tests.api.helpers import ids
 from tests.conftest import bearer
 from tests.factories import (
     ConversationFactory,
@@ -29,11 +30,6 @@ TEMPLATES = "/api/email-templates/"
 
 def utc(*args: int) -> datetime:
     return datetime(*args, tzinfo=UTC)
-
-
-def ids(response) -> list[str]:
-    assert response.status_code == 200, response.content
-    return [row["id"] for row in response.json()["results"]]
 
 
 def non_staff_client() -> APIClient:
