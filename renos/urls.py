@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import admin
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.urls import include, path
 from django.views.defaults import page_not_found
 
 from renos import webhooks
+from renos.api.throttling import login_rate_limited
 from renos.health import health
 
 urlpatterns = [
-    path("admin/", admin.site.urls),
+    # The admin's own login view, with the API login's limits per address and per username (before admin.site.urls,
+    # so this path wins; reverse("admin:login") still gives it).
+    path(f"{settings.ADMIN_URL}login/", login_rate_limited(admin.site.login)),
+    path(settings.ADMIN_URL, admin.site.urls),
     path("api/", include("renos.api.urls")),
     path("health/", health, name="health"),
     path("api/webhooks/gmail/push/", webhooks.gmail_push, name="gmail-push"),

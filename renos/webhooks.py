@@ -19,12 +19,14 @@ from leads.services import lead_flag_follow_up
 from messaging.models import SmsMessage
 from messaging.sms import sms_record_inbound, sms_update_status
 from renos import pipeline
+from renos.api.throttling import webhook_rate_limited
 
 logger = logging.getLogger(__name__)
 
 
 @csrf_exempt
 @require_POST
+@webhook_rate_limited
 def gmail_push(request: HttpRequest) -> HttpResponse:
     """Gmail says the inbox changed: verify Google's OIDC token, then read the inbox at once.
 
@@ -49,13 +51,14 @@ def gmail_push(request: HttpRequest) -> HttpResponse:
         # Acknowledge a body we cannot read (Pub/Sub would redeliver it forever); the poll catches up anyway.
         logger.warning("Gmail push with an unreadable body: %s", exc)
         notice = {}
-    logger.info("Gmail push for history %s", notice.get("history_id"))
+    logger.info("Gmail push received", extra={"history_id": notice.get("history_id")})
     pipeline.poll_inbox.delay()
     return HttpResponse(status=204)
 
 
 @csrf_exempt
 @require_POST
+@webhook_rate_limited
 def twilio_sms(request: HttpRequest) -> HttpResponse:
     """An SMS from a customer: verify Twilio's signature, store it on its lead, and let the journey answer it.
 
@@ -77,6 +80,7 @@ def twilio_sms(request: HttpRequest) -> HttpResponse:
 
 @csrf_exempt
 @require_POST
+@webhook_rate_limited
 def twilio_status(request: HttpRequest) -> HttpResponse:
     """Twilio tells how an SMS fared; a booking offer that could not be delivered sends the lead to a person."""
     if not _signed_by_twilio(request):
@@ -100,5 +104,6 @@ def _signed_by_twilio(request: HttpRequest) -> bool:
     url = public_url(request.get_full_path())
     valid = twilio_signature_valid(url=url, params=request.POST, signature=request.headers.get("X-Twilio-Signature"))
     if not valid:
-        logger.warning("Twilio webhook refused: bad or missing signature for %s", url)
+        # The path only: a query string may carry a phone number.
+        logger.warning("Twilio webhook refused: bad or missing signature for %s", request.path)
     return valid

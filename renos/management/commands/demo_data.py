@@ -79,7 +79,7 @@ class Command(BaseCommand):
             self._create_demo_data()
             self.stdout.write("Demo data created: customers, leads, a conversation, a booking and an invoice.")
         port = os.environ.get("PORT", "8000")
-        self.stdout.write(self.style.SUCCESS(f"Admin: http://127.0.0.1:{port}/admin/"))
+        self.stdout.write(self.style.SUCCESS(f"Admin: http://127.0.0.1:{port}/{settings.ADMIN_URL}"))
         self.stdout.write(self.style.SUCCESS(password_line))
 
     def _ensure_admin(self) -> str:
