@@ -79,7 +79,7 @@ def email_ingest(
             # deleted meanwhile): the email stays unprocessed and is ingested again at the next poll.
             raise
         # Another worker recorded this very message between our checks and our insert.
-        logger.info("email %s was ingested by another worker", parsed.message_id)
+        logger.info("email %s was ingested by another worker", provider_id or "(no provider id)")
         return IngestResult(Outcome.ALREADY, lead=_lead_of_message(parsed.message_id))
 
 
@@ -222,7 +222,7 @@ def _skip(
         raw=raw,
         received_at=parsed.received_at if parsed else None,
     )
-    logger.info("email %s skipped: %s", message_id or provider_id, skipped.detail)
+    logger.info("email %s skipped (skipped email %s): %s", provider_id or "-", skipped.pk, skipped.detail)
     return IngestResult(Outcome.SKIPPED, skipped=skipped)
 
 
@@ -330,6 +330,8 @@ def inbox_poll(*, inbox: Any, mailbox: str = "inbox", limit: int = 100) -> PollR
             logger.exception("ingesting email %s failed; it stays unprocessed for the next poll", message.id)
             continue
         results.append(result)
+        lead_id = str(result.lead.pk) if result.lead else None
+        logger.info("email %s ingested: %s", message.id, result.outcome, extra={"lead_id": lead_id})
         inbox.mark_processed(message)
     update: dict[str, Any] = {"last_polled_at": timezone.now(), "last_error": ""}
     if failed:

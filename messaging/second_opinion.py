@@ -49,7 +49,9 @@ def second_opinion(parsed: ParsedEmail, advisor: Any) -> tuple[ParsedEmail, dict
             subject=parsed.subject, sender=parsed.sender, body=parsed.text_body, reply_to=parsed.reply_to
         )
     except AIError as exc:
-        logger.warning("no second opinion on %s: %s", parsed.message_id, exc)
+        # What went wrong, without the detail after the colon: Gemini's answer there may quote the email (a lead
+        # made from it keeps the whole error in its ai_analysis).
+        logger.warning("no second opinion on an email: %s", str(exc).split(":", 1)[0])
         return parsed, {"error": str(exc)}
     if opinion is None:
         return parsed, {}

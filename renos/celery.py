@@ -1,4 +1,8 @@
-"""The Celery application: configured from Django settings (the CELERY_ namespace)."""
+"""The Celery application: configured from Django settings (the CELERY_ namespace, see renos/settings_celery.py:
+queues and routes, late acknowledgement, time limits).
+
+Workers consume every queue: `celery -A renos worker --queues=default,messaging,sync` (Procfile, docker-compose.yml).
+"""
 
 from __future__ import annotations
 
@@ -11,3 +15,8 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "renos.settings")
 app = Celery("renos")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+
+# Logs: the task id on every line a task writes, and settings.LOGGING in worker and beat instead of Celery's own.
+from renos.observability.celery_signals import connect_celery_signals  # noqa: E402
+
+connect_celery_signals()
