@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime, timedelta
 
+from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -145,12 +146,22 @@ class Booking(models.Model):
         related_name="+",
     )
     notes = models.TextField(_("notes"), blank=True)
+    assigned_staff = models.ManyToManyField(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("cleaners on the job"),
+        blank=True,
+        related_name="assigned_bookings",
+        limit_choices_to={"is_staff": True, "is_active": True},
+        help_text=_("Cleaners see only the bookings they are on."),
+    )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
     class Meta:
         verbose_name = _("booking")
         verbose_name_plural = _("bookings")
+        # Office staff see every booking; a cleaner without this permission sees only the jobs they are on.
+        permissions = [("view_all_bookings", _("Can see every booking, not only their own"))]
         ordering = ["booking_date", "id"]
         constraints = [
             models.CheckConstraint(

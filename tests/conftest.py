@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 from django.core.cache import cache
 from rest_framework.test import APIClient
-from rest_framework_simplejwt.tokens import RefreshToken
 
+from renos.api.tokens import LoginSerializer
 from tests.factories import UserFactory
 
 
@@ -24,6 +24,13 @@ def _fast_and_local(settings):
 
 
 @pytest.fixture(autouse=True)
+def _english(settings):
+    """Staff read Danish through locale/da; tests check the English msgids, which do not change with a translation.
+    (Customer texts are Danish in the code and unaffected. tests/test_language.py puts Danish back.)"""
+    settings.LANGUAGE_CODE = "en"
+
+
+@pytest.fixture(autouse=True)
 def _clean_cache():
     """Throttle counters live in the cache (Redis in the test run): every test starts with none."""
     cache.clear()
@@ -33,7 +40,16 @@ def _clean_cache():
 
 @pytest.fixture
 def staff_user(db):
-    return UserFactory(username="kontor", is_staff=True)
+    """Office staff: in the Kontor group, as people who run the business day to day are."""
+    from django.contrib.auth.models import Group
+
+    from renos.roles import OFFICE, roles_apply
+
+    if not Group.objects.filter(name=OFFICE).exists():  # a transactional test before this one flushed the groups
+        roles_apply()
+    user = UserFactory(username="kontor", is_staff=True)
+    user.groups.add(Group.objects.get(name=OFFICE))
+    return user
 
 
 @pytest.fixture
@@ -48,7 +64,8 @@ def admin_client_logged_in(client, superuser):
 
 
 def bearer(user) -> str:
-    return f"Bearer {RefreshToken.for_user(user).access_token}"
+    """The access token the login would give this user (with its claims: language, office role)."""
+    return f"Bearer {LoginSerializer.get_token(user).access_token}"
 
 
 @pytest.fixture
