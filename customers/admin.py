@@ -4,21 +4,29 @@ from __future__ import annotations
 
 from typing import Any
 
+from auditlog.mixins import AuditlogHistoryAdminMixin
+from auditlog.models import LogEntry
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
+from django.contrib.admin.utils import unquote
 from django.core.exceptions import ValidationError
 from django.db.models import Count, Model, QuerySet
-from django.http import HttpRequest
+from django.http import Http404, HttpRequest, HttpResponse
+from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.http import urlencode
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
+from import_export.admin import ExportMixin, ImportExportMixin
+from import_export.formats import base_formats
 from taggit.models import Tag
 
 from customers import services
 from customers.models import Customer
 from customers.phones import phone_to_e164
+from customers.resources import CustomerResource
 from leads.models import Lead
 from messaging.models import Conversation
 
@@ -69,6 +77,65 @@ def adopt(obj: Model, created: Model) -> None:
     obj.pk = created.pk
     obj.refresh_from_db()
     obj._state.adding = False
+
+
+SPREADSHEET_FORMATS = (base_formats.CSV, base_formats.XLSX)
+
+
+class SpreadsheetExportMixin(ExportMixin):
+    """An Export button on the changelist: CSV or Excel of the rows as they are filtered and searched right now."""
+
+    formats = SPREADSHEET_FORMATS
+
+
+class AuditHistoryMixin(AuditlogHistoryAdminMixin):
+    """The History button of a change page opens the audit trail: every change to the row and who made it, whether
+    in the admin, through the API or by the pipeline (Django's own history knows only admin edits)."""
+
+    auditlog_history_per_page = 20
+
+    def history_view(self, request: HttpRequest, object_id: str, extra_context: Any = None) -> HttpResponse:
+        if self.get_object(request, unquote(object_id)) is None:
+            raise Http404(gettext("Nothing with this id."))
+        return self.auditlog_history_view(request, object_id, extra_context)
+
+    def get_paginator(self, request: HttpRequest, queryset: QuerySet, *args: Any, **kwargs: Any) -> Any:
+        if queryset.model is LogEntry:
+            # Each entry names its fields through its content type: one join instead of a query per entry.
+            queryset = queryset.select_related("content_type")
+        return super().get_paginator(request, queryset, *args, **kwargs)  # type: ignore[misc]
+
+
+BULK_EXAMPLES = 10  # the rows named on the page; the count says how many there are in all
+
+
+def bulk_action_page(
+    modeladmin: admin.ModelAdmin, request: HttpRequest, queryset: QuerySet, form: forms.Form, *, title: Any, submit: Any
+) -> HttpResponse:
+    """The page between choosing a bulk action and applying it, for actions that need a value (a tag, a status).
+
+    It posts the action and the selection back to the changelist, which calls the action again with the form filled in.
+    """
+    context = {
+        **modeladmin.admin_site.each_context(request),
+        "opts": modeladmin.opts,
+        "title": title,
+        "form": form,
+        "submit": submit,
+        "action": request.POST.get("action", ""),
+        "select_across": request.POST.get("select_across", "0"),
+        "selected": request.POST.getlist(ACTION_CHECKBOX_NAME),
+        "count": queryset.count(),
+        "examples": list(queryset[:BULK_EXAMPLES]),
+        "changelist_url": request.get_full_path(),
+    }
+    request.current_app = modeladmin.admin_site.name
+    return TemplateResponse(request, "admin/bulk_action_form.html", context)
+
+
+def bulk_form(form_class: type[forms.Form], request: HttpRequest) -> forms.Form:
+    """The action's form, bound once the intermediate page is submitted ("apply")."""
+    return form_class(request.POST if "apply" in request.POST else None)
 
 
 class ConversationInline(ReadOnlyTabularInline):
@@ -125,6 +192,20 @@ class CustomerForm(forms.ModelForm):
         return phone_to_e164(self.cleaned_data.get("phone", ""))
 
 
+class TagForm(forms.Form):
+    tag = forms.CharField(label=_("Tag"), max_length=100, help_text=_("One tag, e.g. vip or erhverv."))
+
+    def clean_tag(self) -> str:
+        tag = self.cleaned_data["tag"].strip()
+        if not tag or "," in tag:
+            raise ValidationError(_("Give one tag, without commas."), code="tag")
+        return tag
+
+
+class StatusForm(forms.Form):
+    status = forms.ChoiceField(label=_("Status"), choices=Customer.Status.choices)
+
+
 class LeadInline(ReadOnlyTabularInline):
     model = Lead
     fields = ("created_at", "source", "service_type", "status", "estimated_price")
@@ -136,8 +217,11 @@ class LeadInline(ReadOnlyTabularInline):
 
 
 @admin.register(Customer)
-class CustomerAdmin(PhoneSearchMixin, admin.ModelAdmin):
+class CustomerAdmin(AuditHistoryMixin, ImportExportMixin, PhoneSearchMixin, admin.ModelAdmin):
     form = CustomerForm
+    # CSV or Excel, out as filtered and in through the customer services (a dry run shows every row first).
+    resource_classes = (CustomerResource,)
+    formats = SPREADSHEET_FORMATS
     list_display = (
         "name",
         "email",
@@ -174,7 +258,7 @@ class CustomerAdmin(PhoneSearchMixin, admin.ModelAdmin):
     )
     add_fieldsets = ((None, {"fields": ("name", "email", "phone", "company_name", "address", "tags", "notes")}),)
     inlines = (LeadInline, ConversationInline)
-    actions = ("recompute_stats", "soft_delete")
+    actions = ("recompute_stats", "soft_delete", "add_tag", "remove_tag", "set_status")
 
     def get_queryset(self, request: HttpRequest) -> QuerySet:
         return super().get_queryset(request).prefetch_related("tags")
@@ -255,3 +339,67 @@ class CustomerAdmin(PhoneSearchMixin, admin.ModelAdmin):
                 % {"count": count},
                 messages.SUCCESS,
             )
+
+    @admin.action(description=_("Add a tag"), permissions=["change"])
+    def add_tag(self, request: HttpRequest, queryset: QuerySet) -> HttpResponse | None:
+        form = bulk_form(TagForm, request)
+        if not form.is_valid():
+            return bulk_action_page(self, request, queryset, form, title=_("Add a tag"), submit=_("Add the tag"))
+        tag = form.cleaned_data["tag"]
+        count = 0
+        for customer in queryset.prefetch_related("tags"):
+            names = [existing.name for existing in customer.tags.all()]
+            if tag.casefold() not in {name.casefold() for name in names}:
+                services.customer_update(customer=customer, data={"tags": [*names, tag]})
+                count += 1
+        self.message_user(
+            request,
+            ngettext("Tagged %(count)d customer “%(tag)s”.", "Tagged %(count)d customers “%(tag)s”.", count)
+            % {"count": count, "tag": tag},
+            messages.SUCCESS,
+        )
+        return None
+
+    @admin.action(description=_("Remove a tag"), permissions=["change"])
+    def remove_tag(self, request: HttpRequest, queryset: QuerySet) -> HttpResponse | None:
+        form = bulk_form(TagForm, request)
+        if not form.is_valid():
+            return bulk_action_page(self, request, queryset, form, title=_("Remove a tag"), submit=_("Remove the tag"))
+        tag = form.cleaned_data["tag"]
+        count = 0
+        for customer in queryset.prefetch_related("tags"):
+            names = [existing.name for existing in customer.tags.all()]
+            kept = [name for name in names if name.casefold() != tag.casefold()]
+            if kept != names:
+                services.customer_update(customer=customer, data={"tags": kept})
+                count += 1
+        self.message_user(
+            request,
+            ngettext(
+                "Removed the tag “%(tag)s” from %(count)d customer.",
+                "Removed the tag “%(tag)s” from %(count)d customers.",
+                count,
+            )
+            % {"count": count, "tag": tag},
+            messages.SUCCESS,
+        )
+        return None
+
+    @admin.action(description=_("Set the status"), permissions=["change"])
+    def set_status(self, request: HttpRequest, queryset: QuerySet) -> HttpResponse | None:
+        form = bulk_form(StatusForm, request)
+        if not form.is_valid():
+            title = _("Set the status")
+            return bulk_action_page(self, request, queryset, form, title=title, submit=title)
+        status = form.cleaned_data["status"]
+        count = 0
+        for customer in queryset.exclude(status=status):
+            services.customer_update(customer=customer, data={"status": status})
+            count += 1
+        self.message_user(
+            request,
+            ngettext("Set %(count)d customer to %(status)s.", "Set %(count)d customers to %(status)s.", count)
+            % {"count": count, "status": Customer.Status(status).label},
+            messages.SUCCESS,
+        )
+        return None

@@ -24,8 +24,10 @@ from django.urls import URLPattern, path, reverse
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from customers.admin import AuditHistoryMixin, SpreadsheetExportMixin
 from invoicing.models import Invoice, InvoiceLine, local_today
 from invoicing.printing import invoice_html, invoice_pdf, printed_invoice
+from invoicing.resources import InvoiceResource
 from invoicing.services import (
     ISSUED_CANNOT_CHANGE,
     invoice_credit,
@@ -241,8 +243,10 @@ INVOICE_ACTIONS = {
 
 
 @admin.register(Invoice)
-class InvoiceAdmin(admin.ModelAdmin):
+class InvoiceAdmin(AuditHistoryMixin, SpreadsheetExportMixin, admin.ModelAdmin):
     form = InvoiceForm
+    # Export only: invoices are made by the invoicing services, never imported.
+    resource_classes = (InvoiceResource,)
     list_display = (
         "number",
         "customer_name",

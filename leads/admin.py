@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import datetime, timedelta
 from typing import Any
 
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.http import HttpRequest
 from django.urls import reverse
 from django.utils import timezone
@@ -19,12 +20,20 @@ from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from bookings.models import Booking
-from customers.admin import ConversationInline, PhoneSearchMixin, ReadOnlyTabularInline, adopt
+from customers.admin import (
+    AuditHistoryMixin,
+    ConversationInline,
+    PhoneSearchMixin,
+    ReadOnlyTabularInline,
+    SpreadsheetExportMixin,
+    adopt,
+)
 from customers.phones import phone_to_e164
 from customers.services import customer_link_lead, customer_update_stats
 from leads import services
 from leads.models import Activity, Lead, ServiceType
-from messaging.models import EmailMessage, SmsMessage
+from leads.resources import LeadResource
+from messaging.models import Direction, EmailMessage, SmsMessage
 from renos.pipeline import answer_lead
 
 EMAIL_HISTORY_LIMIT = 20
@@ -45,6 +54,34 @@ class SmsMessageInline(ReadOnlyTabularInline):
     fields = ("created_at", "direction", "message_type", "status", "phone_number", "message_content")
     readonly_fields = fields
     ordering = ("-created_at", "-id")
+
+
+class SmsReplyFilter(admin.SimpleListFilter):
+    """Leads not booked whose customer sent the last SMS, in the last two weeks: nobody has answered it yet."""
+
+    title = _("SMS reply")
+    parameter_name = "sms_reply"
+    WINDOW = timedelta(days=14)
+
+    def lookups(self, request: HttpRequest, model_admin: admin.ModelAdmin) -> list[tuple[str, Any]]:
+        return [("unanswered", _("Unanswered, not booked"))]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
+        if self.value() == "unanswered":
+            return queryset.filter(self.unanswered_condition())
+        return queryset
+
+    @classmethod
+    def unanswered_condition(cls, now: datetime | None = None) -> Q:
+        """A Q on Lead, so the dashboard counts exactly what this filter lists."""
+        since = (now or timezone.now()) - cls.WINDOW
+        answer = SmsMessage.objects.filter(
+            lead=OuterRef("lead"), direction=Direction.OUTBOUND, created_at__gt=OuterRef("created_at")
+        )
+        unanswered = SmsMessage.objects.filter(
+            lead=OuterRef("pk"), direction=Direction.INBOUND, created_at__gte=since
+        ).exclude(Exists(answer))
+        return Q(status__in=(Lead.Status.NEW, Lead.Status.CONTACTED)) & Q(Exists(unanswered))
 
 
 class LeadForm(forms.ModelForm):
@@ -154,8 +191,9 @@ CHANGE_FIELDSETS = (
 
 
 @admin.register(Lead)
-class LeadAdmin(PhoneSearchMixin, admin.ModelAdmin):
+class LeadAdmin(AuditHistoryMixin, SpreadsheetExportMixin, PhoneSearchMixin, admin.ModelAdmin):
     form = LeadForm
+    resource_classes = (LeadResource,)
     # The change page has a "Book" button that opens the booking admin's form for this lead.
     change_form_template = "admin/bookings/lead_change_form.html"
     phone_search_field = "customer_phone"
@@ -169,7 +207,16 @@ class LeadAdmin(PhoneSearchMixin, admin.ModelAdmin):
         "needs_follow_up",
         "created_at",
     )
-    list_filter = ("status", "needs_follow_up", "source", "service_type", "priority", "response_sent", "sms_sent")
+    list_filter = (
+        "status",
+        "needs_follow_up",
+        SmsReplyFilter,
+        "source",
+        "service_type",
+        "priority",
+        "response_sent",
+        "sms_sent",
+    )
     search_fields = ("customer_name", "customer_email", "customer_phone", "company_name", "city", "postal_code")
     date_hierarchy = "created_at"
     ordering = ("-created_at", "-id")

@@ -12,6 +12,8 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import admin
+from django.core.exceptions import PermissionDenied
+from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
 from django.urls import URLPattern, path, reverse
@@ -20,7 +22,8 @@ from django.utils.translation import gettext_lazy as _
 from bookings.admin.calendar import CalendarView
 from bookings.admin.views import BOOKING_ACTIONS, BookingViews, local
 from bookings.models import Booking, SlotOffer
-from customers.admin import PhoneSearchMixin
+from bookings.resources import BookingResource
+from customers.admin import AuditHistoryMixin, PhoneSearchMixin, SpreadsheetExportMixin
 from leads.admin import ActivityInline
 
 
@@ -44,7 +47,12 @@ class SlotOfferAdmin(admin.ModelAdmin):
 
 
 @admin.register(Booking)
-class BookingAdmin(PhoneSearchMixin, BookingViews, CalendarView, admin.ModelAdmin):
+class BookingAdmin(
+    AuditHistoryMixin, SpreadsheetExportMixin, PhoneSearchMixin, BookingViews, CalendarView, admin.ModelAdmin
+):
+    # The Export button joins the Calendar link of this changelist template.
+    change_list_template = "admin/bookings/booking/change_list.html"
+    resource_classes = (BookingResource,)
     phone_search_field = "customer_phone"
     list_display = (
         "customer_name",
@@ -66,6 +74,31 @@ class BookingAdmin(PhoneSearchMixin, BookingViews, CalendarView, admin.ModelAdmi
     # the calendar and the customer follow.
     readonly_after_booking = ("status", "booking_date", "actual_hours")
     inlines = (ActivityInline,)
+    filter_horizontal = ("assigned_staff",)
+
+    @staticmethod
+    def sees_every_booking(request: HttpRequest) -> bool:
+        """Office staff and superusers; a cleaner (Rengøring) sees only the jobs they are on."""
+        return request.user.has_perm("bookings.view_all_bookings")
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Booking]:
+        bookings = super().get_queryset(request)
+        if self.sees_every_booking(request):
+            return bookings
+        return bookings.filter(assigned_staff=request.user)
+
+    def get_object(self, request: HttpRequest, object_id: str, from_field: str | None = None) -> Booking | None:
+        booking = super().get_object(request, object_id, from_field)
+        if booking is None and not self.sees_every_booking(request):
+            # Not one of this cleaner's jobs (whether or not it exists): refused, where the admin would redirect with
+            # "perhaps it was deleted?".
+            raise PermissionDenied
+        return booking
+
+    def calendar_view(self, request: HttpRequest) -> HttpResponse:
+        if not self.sees_every_booking(request):
+            raise PermissionDenied  # the calendar shows every job of the fortnight
+        return super().calendar_view(request)
 
     @admin.display(description=_("start (Copenhagen)"), ordering="booking_date")
     def start(self, obj: Booking) -> str:

@@ -42,7 +42,9 @@ pytestmark = pytest.mark.django_db
 
 # Racing workers need committed rows, so these tests really commit. Limiting them to the customer tables
 # means the truncate afterwards spares the seeded service catalogue and email templates other tests rely on.
-RACING = pytest.mark.django_db(transaction=True, available_apps=["customers", "taggit"])
+# Saving a customer also writes its audit entry (auditlog). Not contenttypes: flushing its table after the test
+# would leave the later tests without content types.
+RACING = pytest.mark.django_db(transaction=True, available_apps=["customers", "taggit", "auditlog"])
 
 JAN_1 = datetime(2026, 1, 1, 9, 0, tzinfo=UTC)
 FEB_1 = datetime(2026, 2, 1, 9, 0, tzinfo=UTC)
