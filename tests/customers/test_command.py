@@ -284,7 +284,7 @@ def test_link_lead_moves_the_lead_and_recounts_both_customers():
 # mistakes
 
 USAGE_MISTAKES = [
-    ([], ["Missing subcommand: use one of create, list, get, stats, conversations, link-lead."]),
+    ([], ["Missing subcommand: use one of create, list, get, stats, conversations, link-lead, top."]),
     (["delete", "{customer}"], ["'delete'", "create", "link-lead"]),
     (
         ["create", "John Doe"],

@@ -19,6 +19,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone, translation
 
 from customers.models import Customer
+from customers.selectors import customer_top_by_revenue
 from customers.services import (
     customer_create,
     customer_get,
@@ -32,7 +33,8 @@ from leads.models import Lead
 from messaging.services import conversation_list_for_customer
 
 RULE = "━" * 50
-SUBCOMMANDS = ("create", "list", "get", "stats", "conversations", "link-lead")
+SUBCOMMANDS = ("create", "list", "get", "stats", "conversations", "link-lead", "top")
+DEFAULT_TOP = 10
 
 
 class Column(NamedTuple):
@@ -103,6 +105,10 @@ class Command(BaseCommand):
         link = subcommands.add_parser("link-lead", help="Attach a lead to a customer and recount both customers.")
         link.add_argument("lead_id", metavar="LEAD_ID")
         link.add_argument("customer_id", metavar="CUSTOMER_ID")
+        top = subcommands.add_parser("top", help="List the active customers with the highest revenue.")
+        top.add_argument(
+            "count", nargs="?", default=str(DEFAULT_TOP), metavar="N", help="How many (default: %(default)s)."
+        )
 
     def run_from_argv(self, argv: list[str]) -> None:
         try:
@@ -199,6 +205,12 @@ class Command(BaseCommand):
         lead_name, customer_name = _named(lead.pk, lead.customer_name), _named(customer.pk, customer.name)
         self._write([f"✅ Lead {lead_name} linked to customer {customer_name}"])
 
+    def _top(self, *, count: str, **options: Any) -> None:
+        limit = _top_count(count)
+        customers = customer_top_by_revenue(limit=limit)
+        self._write([f"Top {limit} customers by revenue:"])
+        self._write(f"{_text(c.name) or c.email}: {_amount(c.total_revenue)}" for c in customers)
+
     def _write(self, lines: Iterable[str]) -> None:
         for line in lines:
             self.stdout.write(line)
@@ -209,6 +221,17 @@ def _uuid(value: str, what: str) -> uuid.UUID:
         return uuid.UUID(value.strip())
     except ValueError:
         raise CommandError(f"Not a valid {what} id: {value!r} (expected a UUID).") from None
+
+
+def _top_count(value: str) -> int:
+    """N of `top N`: a whole number of at least 1; anything else is a usage mistake."""
+    try:
+        count = int(value.strip())
+    except ValueError:
+        count = 0
+    if count < 1:
+        raise CommandError(f"N must be a whole number of at least 1, not {value!r}.", returncode=2)
+    return count
 
 
 def _customer(customer_id: str) -> Customer:
