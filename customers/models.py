@@ -58,6 +58,13 @@ class Customer(models.Model):
     billy_contact_id = models.CharField(
         _("Billy contact id"), max_length=100, blank=True, help_text=_("The customer in Billy, once invoiced there.")
     )
+    anonymised_at = models.DateTimeField(
+        _("personal data erased"),
+        null=True,
+        blank=True,
+        editable=False,
+        help_text=_("When the personal data was erased (on request or after the retention period)."),
+    )
 
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
@@ -68,6 +75,7 @@ class Customer(models.Model):
         verbose_name = _("customer")
         verbose_name_plural = _("customers")
         ordering = ["name", "id"]
+        permissions = [("erase_personal_data", _("Can erase a customer's personal data"))]
         constraints = [
             models.UniqueConstraint(Lower("email"), name="customer_email_unique_ci"),
             models.CheckConstraint(

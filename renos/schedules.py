@@ -28,6 +28,10 @@ SCHEDULES: dict[str, tuple[str, Every | Cron]] = {
     "Påmindelser om morgendagens bookinger": ("renos.pipeline.send_booking_reminders", Cron(minute="5")),
     "Forfaldne fakturaer og rykkere": ("renos.pipeline.mark_overdue_and_remind", Cron(minute="0", hour="7")),
     "Betalinger fra Billy": ("renos.pipeline.sync_billy_payments", Cron(minute="30")),
+    "Sletning af persondata efter opbevaringsperioden": (
+        "renos.tasks.anonymise_inactive_customers",
+        Cron(minute="45", hour="4", day_of_month="1"),
+    ),
 }
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from importlib import import_module
+
 import pytest
 from django.core.management import call_command
 from django_celery_beat.models import PeriodicTask
@@ -24,7 +26,9 @@ def test_sync_schedules_polls_the_inbox_renews_the_gmail_watch_and_sends_reminde
     assert (sweep.crontab.hour, sweep.crontab.minute) == ("7", "0")
     payments = PeriodicTask.objects.get(task="renos.pipeline.sync_billy_payments")
     assert (payments.crontab.hour, payments.crontab.minute) == ("*", "30")
-    assert PeriodicTask.objects.filter(task__startswith="renos.").count() == 5
+    retention = PeriodicTask.objects.get(task="renos.tasks.anonymise_inactive_customers")
+    assert (retention.crontab.day_of_month, retention.crontab.hour, retention.crontab.minute) == ("1", "4", "45")
+    assert PeriodicTask.objects.filter(task__startswith="renos.").count() == 6
     assert "Hent nye e-mails" in capsys.readouterr().out
 
 
@@ -40,7 +44,8 @@ def test_every_scheduled_task_exists():
     from renos.schedules import SCHEDULES
 
     for task, _when in SCHEDULES.values():
-        assert hasattr(pipeline, task.rsplit(".", 1)[-1])
+        module, name = task.rsplit(".", 1)
+        assert hasattr(import_module(module), name), task
 
 
 @pytest.mark.django_db

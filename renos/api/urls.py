@@ -14,10 +14,13 @@ urlpatterns = [
     path("auth/logout/", LogoutView.as_view(), name="logout"),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="docs"),
+    # Before the customers router: these two routes must never be taken for one of its customer routes.
+    path("", include("renos.api.privacy")),
     path("", include("customers.api")),
     path("", include("leads.api")),
     path("", include("messaging.api")),
     path("", include("bookings.api")),
     path("", include("invoicing.api")),
     path("", include("renos.api.dashboard")),
+    path("", include("renos.api.analytics")),
 ]
