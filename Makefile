@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 PORT ?= 8000
 export PORT
 
-.PHONY: run test lint format bench sms-reply
+.PHONY: run test lint format bench sms-reply messages
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -31,9 +31,17 @@ sms-reply: $(VENV)/.installed
 test: $(VENV)/.installed
 	PY=$(PY) scripts/with-services.sh $(PY) -m pytest $(ARGS)
 
-## make bench: throughput and latency figures against a throwaway PostgreSQL and Redis.
+## make bench: throughput and latency figures against a throwaway PostgreSQL and Redis (docs/performance.md).
+## A part or smaller sizes: make bench ARGS="--only api,admin --leads 20000".
 bench: $(VENV)/.installed
 	PY=$(PY) scripts/with-services.sh $(PY) manage.py bench $(ARGS)
+
+## make messages: collect the staff texts into locale/da/LC_MESSAGES/django.po, then compile django.mo (needs gettext).
+## Translate the new entries (and those marked fuzzy) in the .po between the two steps, or run it again afterwards.
+I18N_IGNORE = --ignore=.venv --ignore=var --ignore=tests --ignore=node_modules
+messages: $(VENV)/.installed
+	$(PY) manage.py makemessages -l da $(I18N_IGNORE) --add-location=file --no-wrap --no-obsolete
+	$(PY) manage.py compilemessages -l da $(I18N_IGNORE)
 
 lint: $(VENV)/.installed
 	$(PY) -m ruff check .

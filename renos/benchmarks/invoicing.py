@@ -1,6 +1,6 @@
 """The invoicing benchmark printed by `make bench`: the morning sweep marking overdue invoices among many.
 
-Like renos/benchmarks_bookings.py it builds its own data inside a transaction that is rolled back, so nothing stays.
+Like the booking figure it builds its own data inside a transaction that is rolled back, so nothing stays.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from django.db import transaction
 
 from invoicing.models import Invoice
 from invoicing.services import invoices_mark_overdue
-from renos.benchmarks import Figure
+from renos.benchmarks.core import Figure
 
 BENCH_TODAY = date(2026, 9, 7)
 

@@ -1,39 +1,25 @@
-"""Benchmarks printed by `make bench`: each figure measured on this machine, next to its target.
-
-They build their own data (never the demo data) and run against the database in DATABASE_URL; `make bench`
-points that at a throwaway PostgreSQL. Targets are met here, not asserted in tests.
-"""
+"""Intake figures: parsing lead emails (CPU only) and ingesting them into leads, customers and conversations."""
 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
-from dataclasses import dataclass
 from email.message import EmailMessage
 from email.utils import format_datetime
 
 from django.db import transaction
 from django.utils import timezone
 
+from customers.models import Customer
+from leads.models import Lead
 from leads.parsing import parse_email
 from messaging.ingest import email_ingest
+from messaging.models import Conversation, SmsMessage
+from renos.benchmarks.core import Figure, per_second
 
 FIRST_NAMES = ("Mette", "Peter", "Lars", "Sofie", "Jonas", "Anne", "Mads", "Ida", "Søren", "Karen")
 LAST_NAMES = ("Jørgensen", "Sørensen", "Holm", "Berg", "Friis", "Nielsen", "Hansen", "Østergaard")
+MESSAGE_ID_PREFIX = "<bench-"
 SERVICES = ("Fast rengøringshjælp", "Hovedrengøring", "Flytterengøring", "Vinduespudsning", "Erhvervsrengøring")
-
-
-@dataclass(frozen=True)
-class Figure:
-    name: str
-    value: float
-    unit: str
-    target: float
-    higher_is_better: bool = True
-
-    @property
-    def met(self) -> bool:
-        return self.value >= self.target if self.higher_is_better else self.value <= self.target
 
 
 def lead_email(number: int, *, html: bool) -> bytes:
@@ -45,7 +31,7 @@ def lead_email(number: int, *, html: bool) -> bytes:
     area = 40 + number % 160
     mail = EmailMessage()
     mail["Date"] = format_datetime(timezone.now())
-    mail["Message-ID"] = f"<bench-{number}@mail.example>"
+    mail["Message-ID"] = message_id(number)
     mail["To"] = "info@rendetalje.dk"
     if html:
         mail["From"] = "Rengøring.nu <kontakt@leadmail.no>"
@@ -71,11 +57,8 @@ def lead_email(number: int, *, html: bool) -> bytes:
     return mail.as_bytes()
 
 
-def per_second(count: int, work: Callable[[], None]) -> float:
-    """Runs per second of process time (one core), so other load on the machine does not move the figure."""
-    started = time.process_time()
-    work()
-    return count / (time.process_time() - started)
+def message_id(number: int) -> str:
+    return f"{MESSAGE_ID_PREFIX}{number}@mail.example>"
 
 
 def bench_parse(count: int = 2000) -> Figure:
@@ -95,40 +78,17 @@ def bench_ingest(count: int = 400) -> Figure:
     for raw in emails:
         email_ingest(raw=raw)
     elapsed = time.perf_counter() - started
-    _remove_bench_data()
+    remove_bench_leads()
     return Figure("Ingest lead emails (PostgreSQL, local adapters)", count / elapsed, "emails/s", 100)
 
 
 @transaction.atomic
-def _remove_bench_data() -> None:
-    from customers.models import Customer
-    from leads.models import Lead
-    from messaging.models import Conversation
-
-    leads = Lead.objects.filter(source_message_id__startswith="<bench-")
-    customers = Customer.objects.filter(leads__in=leads)
-    customer_ids = list(customers.values_list("pk", flat=True))
+def remove_bench_leads() -> None:
+    """The leads made from benchmark emails, with their customers, conversations and SMS."""
+    leads = Lead.objects.filter(source_message_id__startswith=MESSAGE_ID_PREFIX)
+    customer_ids = list(Customer.objects.filter(leads__in=leads).values_list("pk", flat=True))
     # The conversations (with their emails) too: a recorded inbound email would make the next run's emails "already".
     Conversation.objects.filter(lead__in=leads).delete()
+    SmsMessage.objects.filter(lead__in=leads).delete()
     leads.delete()
     Customer.objects.filter(pk__in=customer_ids).delete()
-
-
-def _bench_slots() -> Figure:
-    from renos.benchmarks_bookings import bench_slots
-
-    return bench_slots()
-
-
-def _bench_overdue_sweep() -> Figure:
-    from renos.benchmarks_invoicing import bench_overdue_sweep
-
-    return bench_overdue_sweep()
-
-
-BENCHMARKS: dict[str, Callable[[], Figure]] = {
-    "parse": bench_parse,
-    "ingest": bench_ingest,
-    "slots": _bench_slots,
-    "overdue": _bench_overdue_sweep,
-}

@@ -1,6 +1,6 @@
 """The booking benchmark printed by `make bench`: finding three slots when the horizon is full of bookings.
 
-Like renos/benchmarks.py it builds its own data; here inside a transaction that is rolled back, so nothing stays.
+It builds its own data inside a transaction that is rolled back, so nothing stays.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from django.test import override_settings
 from bookings.availability import free_slots
 from bookings.models import Booking
 from leads.models import Lead, ServiceType
-from renos.benchmarks import Figure
+from renos.benchmarks.core import Figure
 
 BENCH_NOW = datetime(2026, 9, 7, 10, 0, tzinfo=ZoneInfo("Europe/Copenhagen"))
 
