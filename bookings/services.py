@@ -17,7 +17,7 @@ from bookings.replies import read_choice
 from bookings.texts import short_datetime
 from customers.services import customer_update_stats
 from leads.models import Activity, Lead
-from leads.services import activity_create, lead_set_status, money
+from leads.services import activity_create, lead_flag_follow_up, lead_set_status, money
 from messaging.models import SmsMessage
 
 # Any number, the same in every process: the PostgreSQL advisory lock that makes "is it free? book it" one step.
@@ -84,6 +84,33 @@ def slot_offer_claim_sms(*, offer: SlotOffer, body: str) -> SmsMessage | None:
             SmsMessage.objects.filter(pk=locked.sms.pk).update(status=SmsMessage.Status.PENDING, error_code="")
             locked.sms.status = SmsMessage.Status.PENDING
         return locked.sms
+
+
+def slot_offer_settle_interrupted(*, lead: Lead) -> str | None:
+    """After a worker was lost running offer_slots: settle the open offer whose SMS it had started.
+
+    Returns "sent" when Twilio's answer was kept (the offer is marked sent if it was not yet), "unknown" when it was
+    not (the lead goes to a person: Twilio may have sent it, so sending again could text the customer twice), and
+    None when no SMS was started.
+    """
+    offer = (
+        SlotOffer.objects.filter(lead=lead, status=SlotOffer.Status.OPEN, sms__isnull=False)
+        .exclude(sms__status=SmsMessage.Status.FAILED)
+        .select_related("sms")
+        .first()
+    )
+    if offer is None:
+        return None
+    if offer.sms.twilio_message_id:
+        if not lead.activities.filter(metadata__slot_offer=str(offer.pk)).exists():
+            slot_offer_sent(offer=offer)
+        return "sent"
+    lead_flag_follow_up(
+        lead=lead,
+        reason="SMS'en med ledige tider blev påbegyndt, men det er uvist, om den blev sendt. Tjek Twilio, "
+        "før kunden får tider igen.",
+    )
+    return "unknown"
 
 
 def slot_offer_sent(*, offer: SlotOffer) -> None:

@@ -24,6 +24,7 @@ from bookings.services import (
     slot_offer_claim_sms,
     slot_offer_create,
     slot_offer_sent,
+    slot_offer_settle_interrupted,
 )
 from bookings.texts import calendar_event, clarification_sms, offer_sms
 from customers.phones import is_mobile
@@ -169,6 +170,10 @@ def offer_slots(self, *, lead_id: str, intro: str = "") -> str:
     lead = Lead.objects.select_related("customer", "service_type").get(pk=lead_id)
     if lead.status not in (Lead.Status.NEW, Lead.Status.CONTACTED) or not is_mobile(lead.customer_phone):
         return "skipped"
+    if (self.request.delivery_info or {}).get("redelivered") and (settled := slot_offer_settle_interrupted(lead=lead)):
+        # The worker running this before was lost (acks_late hands the task back): finish what it started rather
+        # than offer new times in a second SMS.
+        return settled
     offer = lead.slot_offers.filter(status=SlotOffer.Status.OPEN, sms__isnull=True).first()
     if offer is None and not intro and lead.sms_sent:
         return "skipped"
