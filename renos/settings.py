@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import secrets
 from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -17,19 +16,12 @@ VAR_DIR = Path(env.str("RENOS_VAR_DIR", default="") or BASE_DIR / "var")
 VAR_DIR.mkdir(parents=True, exist_ok=True)
 
 
-def _local_secret_key() -> str:
-    """A per-checkout key kept in var/, so a fresh machine runs without a secret in the repository."""
-    path = VAR_DIR / "secret_key"
-    if not path.exists():
-        path.write_text(secrets.token_urlsafe(50))
-        path.chmod(0o600)
-    return path.read_text().strip()
+# DJANGO_ENV (local or production), DEBUG, SECRET_KEY, ALLOWED_HOSTS, ADMIN_URL and the HTTPS hardening.
+from renos.settings_deploy import deploy_settings, env_int  # noqa: E402
 
-
-SECRET_KEY = env.str("DJANGO_SECRET_KEY", default="") or _local_secret_key()
 DEBUG = env.bool("DJANGO_DEBUG", default=False)
-ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]"])
-CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
+globals().update(deploy_settings(env, debug=DEBUG, var_dir=VAR_DIR))
+PRODUCTION = DJANGO_ENV == "production"  # noqa: F821 - set just above
 
 INSTALLED_APPS = [
     "renos.backoffice.apps.RenosAdminConfig",
@@ -47,6 +39,8 @@ INSTALLED_APPS = [
     "corsheaders",
     "taggit",
     "django_celery_beat",
+    "import_export",
+    "auditlog",
     "renos",
     "integrations",
     "customers",
@@ -57,6 +51,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: everything after it, and every log line it causes, carries the request id (X-Request-ID).
+    "renos.observability.middleware.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -65,6 +61,9 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Who changed what (django-auditlog), for admin and API requests: see renos/audit.py.
+    "renos.audit.AuditActorMiddleware",
+    "renos.middleware.StaffLanguageMiddleware",  # the staff member's language, after Auth and Locale
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
@@ -91,7 +90,11 @@ TEMPLATES = [
 
 # Database: SQLite under var/ unless DATABASE_URL points elsewhere (postgres://... uses psycopg 3).
 DATABASES = {"default": env.db_url_config(env.str("DATABASE_URL", default="") or f"sqlite:///{VAR_DIR / 'db.sqlite3'}")}
-DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=0)
+# Persistent connections rather than psycopg's pool: gunicorn's threads and Celery's processes each keep one
+# connection for DATABASE_CONN_MAX_AGE seconds, checked before reuse, which needs no extra package and works behind
+# PgBouncer; a pool pays off only with many short-lived threads (ASGI). runserver opens a thread per request, so
+# connections are closed after each request locally.
+DATABASES["default"]["CONN_MAX_AGE"] = env_int(env, "DATABASE_CONN_MAX_AGE", 60 if PRODUCTION else 0)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # web, worker and beat share the file: wait for locks instead of failing, and let readers run beside a writer.
@@ -105,7 +108,15 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # Cache: Redis when REDIS_URL is set, else memory of this process.
 REDIS_URL = env.str("REDIS_URL", default="")
 if REDIS_URL:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+    # The API keeps answering while Redis is down (renos/cache.py: throttle counters are skipped, not a 500), and a
+    # Redis that hangs costs a request at most a second per call, not the worker's whole timeout.
+    CACHES = {
+        "default": {
+            "BACKEND": "renos.cache.OutageTolerantRedisCache",
+            "LOCATION": REDIS_URL,
+            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
+        }
+    }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
@@ -138,30 +149,11 @@ EMAIL_BACKEND = env.str("EMAIL_BACKEND", default="django.core.mail.backends.file
 EMAIL_FILE_PATH = VAR_DIR / "outbox"
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Rendetalje <info@rendetalje.dk>")
 
-# Celery: Redis when REDIS_URL is set, else kombu's filesystem transport under var/broker/,
-# which needs no server and works across the web, worker and beat processes.
-_BROKER_DIR = VAR_DIR / "broker"
-if REDIS_URL:
-    CELERY_BROKER_URL = REDIS_URL
-    CELERY_BROKER_TRANSPORT_OPTIONS: dict[str, object] = {}
-else:
-    for _sub in ("queue", "processed", "control"):
-        (_BROKER_DIR / _sub).mkdir(parents=True, exist_ok=True)
-    CELERY_BROKER_URL = "filesystem://"
-    CELERY_BROKER_TRANSPORT_OPTIONS = {
-        "data_folder_in": str(_BROKER_DIR / "queue"),
-        "data_folder_out": str(_BROKER_DIR / "queue"),
-        "processed_folder": str(_BROKER_DIR / "processed"),
-        "control_folder": str(_BROKER_DIR / "control"),
-        "store_processed": False,
-    }
-CELERY_TASK_IGNORE_RESULT = True
-CELERY_TASK_SERIALIZER = "json"
-CELERY_ACCEPT_CONTENT = ["json"]
-CELERY_TIMEZONE = TIME_ZONE
-CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
-CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
-CELERY_IMPORTS = ("renos.pipeline",)
+# Celery: broker (Redis, or files under var/broker/ without REDIS_URL), queues and routes, delivery and time limits.
+from renos.settings_celery import celery_settings  # noqa: E402
+
+globals().update(celery_settings(env, redis_url=REDIS_URL, var_dir=VAR_DIR, time_zone=TIME_ZONE))
+CELERY_IMPORTS = ("renos.pipeline", "renos.tasks", "renos.backoffice.customer360.emails")
 
 # The REST API: JWT for the frontend, the admin session for the browsable API and /api/docs/.
 REST_FRAMEWORK = {
@@ -182,6 +174,8 @@ REST_FRAMEWORK = {
         "staff": env.str("API_THROTTLE_STAFF", default="5000/15m"),
         "login_ip": env.str("API_THROTTLE_LOGIN_IP", default="30/15m"),
         "login_username": env.str("API_THROTTLE_LOGIN_USERNAME", default="10/15m"),
+        # Twilio and Gmail webhooks, per source address (renos/webhooks.py).
+        "webhook": env.str("WEBHOOK_THROTTLE", default="") or "120/1m",
     },
     "NUM_PROXIES": env.int("API_NUM_PROXIES", default=0),
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
@@ -194,6 +188,8 @@ SIMPLE_JWT = {
     "ROTATE_REFRESH_TOKENS": True,
     "BLACKLIST_AFTER_ROTATION": True,
     "UPDATE_LAST_LOGIN": True,
+    # The tokens carry the language the staff member chose, so the API answers in it (renos/middleware.py).
+    "TOKEN_OBTAIN_SERIALIZER": "renos.api.tokens.LoginSerializer",
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "RenOS API",
@@ -215,6 +211,11 @@ SPECTACULAR_SETTINGS = {
         "InvoiceStatusEnum": "invoicing.models.Invoice.Status",
     },
 }
+# Admin import/export: exporting needs the view permission, importing (customers only) the change permission.
+IMPORT_EXPORT_EXPORT_PERMISSION_CODE = "view"
+IMPORT_EXPORT_IMPORT_PERMISSION_CODE = "change"
+IMPORT_EXPORT_USE_TRANSACTIONS = True
+
 CORS_ALLOWED_ORIGINS = env.list("CORS_ALLOWED_ORIGINS", default=[])
 CORS_URLS_REGEX = r"^/api/.*$"
 
@@ -229,13 +230,11 @@ RENOS_COMPANY_EMAIL = env.str("RENOS_COMPANY_EMAIL", default="info@rendetalje.dk
 RENOS_COMPANY_ADDRESS = env.str("RENOS_COMPANY_ADDRESS", default="")
 RENOS_COMPANY_CVR = env.str("RENOS_COMPANY_CVR", default="")
 
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
-    "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
-}
+# Logs: JSON lines (or a readable line with DEBUG on) with request and task ids; Sentry when SENTRY_DSN is set.
+from renos.settings_logging import logging_settings, sentry_settings  # noqa: E402
+
+globals().update(logging_settings(env, debug=DEBUG))
+globals().update(sentry_settings(env, environment=DJANGO_ENV))  # noqa: F821 - set by deploy_settings
 
 # Outside services: Google (Gmail inbox and sending, Pub/Sub push) and which adapters run.
 from renos.settings_integrations import integration_settings  # noqa: E402
@@ -270,3 +269,8 @@ globals().update(billy_settings(env))
 from renos.settings_invoicing import invoicing_settings  # noqa: E402
 
 globals().update(invoicing_settings(env))
+
+# Personal data: days after a customer's last activity before it is erased by the monthly task (0: never).
+from renos.settings_privacy import privacy_settings  # noqa: E402
+
+globals().update(privacy_settings(env))
