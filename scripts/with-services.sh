@@ -20,6 +20,8 @@ install_missing() {
     local packages=()
     find_pg_bin >/dev/null || packages+=(postgresql postgresql-contrib)
     command -v redis-server >/dev/null 2>&1 || packages+=(redis-server)
+    # The browser tests drive Debian's Chromium. Without root they fail on their own, saying how to install it.
+    [ -x /usr/bin/chromium ] || [ "$(id -u)" != 0 ] || packages+=(chromium)
     [ ${#packages[@]} -eq 0 ] && return 0
     if [ "$(id -u)" != 0 ]; then
         echo "Missing ${packages[*]}: install them (apt-get install ${packages[*]}) or run as root." >&2
@@ -73,4 +75,11 @@ done
 export DATABASE_URL="postgres://renos@127.0.0.1:$PG_PORT/renos"
 export REDIS_URL="redis://127.0.0.1:$REDIS_PORT/0"
 export RENOS_VAR_DIR="$WORK/var"
+# For tests/resilience/, which stop and start the servers: pg_ctl (as the database owner), the data folder and log,
+# and the redis-server command line (restarted with the same pid file, so the cleanup above still stops it).
+RENOS_TEST_PG_CTL="$PG_BIN/pg_ctl"
+[ "$(id -u)" = 0 ] && RENOS_TEST_PG_CTL="runuser -u postgres -- $PG_BIN/pg_ctl"
+export RENOS_TEST_PG_CTL RENOS_TEST_PGDATA="$WORK/pg" RENOS_TEST_PG_LOG="$WORK/pg.log"
+export RENOS_TEST_REDIS_SERVER="redis-server --port $REDIS_PORT --bind 127.0.0.1 --save '' --appendonly no \
+--daemonize yes --pidfile $WORK/redis.pid --logfile $WORK/redis.log --dir $WORK"
 "$@"
