@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from email import policy
 from email.message import EmailMessage as MimeMessage
 from email.utils import format_datetime, make_msgid, parseaddr
+from functools import partial
 from typing import Any
 
 from django.conf import settings
@@ -51,6 +52,10 @@ class MailError(Exception):
     def __init__(self, message: str, *, permanent: bool) -> None:
         super().__init__(message)
         self.permanent = permanent
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # Celery pickles a task's exception; without this, unpickling misses `permanent` and staff see a repr.
+        return (partial(type(self), permanent=self.permanent), self.args, self.__dict__)
 
 
 def get_mail_sender() -> DjangoMailSender | GmailSender:

@@ -12,7 +12,9 @@ import json
 import re
 import uuid
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
+from typing import Any
 
 import requests
 from django.conf import settings
@@ -66,6 +68,10 @@ class SmsError(Exception):
         super().__init__(message)
         self.permanent = permanent
         self.code = code
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # Celery pickles a task's exception; without this, unpickling misses `permanent` and staff see a repr.
+        return (partial(type(self), permanent=self.permanent, code=self.code), self.args, self.__dict__)
 
 
 def get_sms_sender() -> TwilioSms | LocalSms:

@@ -21,7 +21,7 @@ from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import URLPattern, path, reverse
-from django.utils.translation import gettext
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from customers.admin import AuditHistoryMixin, SpreadsheetExportMixin
@@ -37,7 +37,7 @@ from invoicing.services import (
     invoice_reminder_refusal,
 )
 from leads.admin import ActivityInline
-from renos.pipeline import after_invoice_issued, send_invoice_reminder
+from renos.pipeline import after_invoice_issued, send_invoice_reminder, sync_invoice_to_billy
 
 # Worked out from the lines, or set when the invoice is issued, paid or reminded: never typed in.
 COMPUTED_FIELDS = (
@@ -263,6 +263,7 @@ class InvoiceAdmin(AuditHistoryMixin, SpreadsheetExportMixin, admin.ModelAdmin):
     autocomplete_fields = ("lead", "booking", "customer")
     readonly_fields = COMPUTED_FIELDS
     inlines = (InvoiceLineInline, ActivityInline)
+    actions = ("retry_billy_sync",)
 
     @admin.display(description=_("number"), ordering="invoice_number")
     def number(self, obj: Invoice) -> str:
@@ -283,6 +284,24 @@ class InvoiceAdmin(AuditHistoryMixin, SpreadsheetExportMixin, admin.ModelAdmin):
         actions = super().get_actions(request)
         actions.pop("delete_selected", None)
         return actions
+
+    @admin.action(description=_("Retry sending to Billy"), permissions=["change"])
+    def retry_billy_sync(self, request: HttpRequest, queryset: QuerySet) -> None:
+        """Send again the issued invoices whose Billy sync failed for good (the error stays until it succeeds)."""
+        failed = queryset.exclude(status=Invoice.Status.DRAFT).exclude(billy_sync_error="")
+        ids = [str(pk) for pk in failed.values_list("pk", flat=True)]
+        for invoice_id in ids:
+            transaction.on_commit(lambda invoice_id=invoice_id: sync_invoice_to_billy.delay(invoice_id=invoice_id))
+        self.message_user(
+            request,
+            ngettext(
+                "Queued %(count)d invoice to be sent to Billy again.",
+                "Queued %(count)d invoices to be sent to Billy again.",
+                len(ids),
+            )
+            % {"count": len(ids)},
+            messages.SUCCESS if ids else messages.WARNING,
+        )
 
     def save_model(self, request: HttpRequest, obj: Invoice, form: forms.Form, change: bool) -> None:
         if not change:

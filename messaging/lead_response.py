@@ -6,7 +6,7 @@ from django.db import transaction
 
 from leads.models import Activity, Lead
 from leads.services import activity_create, lead_flag_follow_up, lead_set_status
-from messaging.models import Conversation, EmailMessage, EmailTemplate
+from messaging.models import Conversation, Direction, EmailMessage, EmailTemplate
 from messaging.outbound import EmailDraft, SendOutcomeUnknown, email_send_once, message_id_for
 from messaging.rendering import email_template_active, email_template_render, lead_context
 from messaging.services import conversation_create
@@ -37,6 +37,32 @@ def lead_response_send(*, lead: Lead) -> EmailMessage | None:
     if record is not None:
         _mark_answered(lead=lead, record=record)
     return record
+
+
+def lead_response_settle_interrupted(*, lead: Lead) -> str | None:
+    """After a worker was lost running answer_lead: settle the lead response whose send it had started.
+
+    Returns "sent" when Gmail's answer was kept (the lead is marked answered if it was not yet), "unknown" when it
+    was not (the lead goes to a person: Gmail may have sent it, so sending again could email the customer twice),
+    and None when no send was started or the last one failed (a retry may send it).
+    """
+    record = (
+        EmailMessage.objects.filter(rfc822_message_id=response_message_id(lead), direction=Direction.OUTBOUND)
+        .exclude(status=EmailMessage.Status.FAILED)
+        .first()
+    )
+    if record is None:
+        return None
+    if record.status == EmailMessage.Status.SENT or record.gmail_message_id:
+        if not Lead.objects.filter(pk=lead.pk, response_sent=True).exists():
+            _mark_answered(lead=lead, record=record)
+        return "sent"
+    lead_flag_follow_up(
+        lead=lead,
+        reason="Svaret på henvendelsen blev påbegyndt, men det er uvist, om det blev sendt. Tjek udbakken, "
+        "før kunden får svar igen.",
+    )
+    return "unknown"
 
 
 @transaction.atomic

@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 from celery import Task, shared_task
+from celery.utils.serialization import UnpickleableExceptionWrapper
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -49,13 +50,21 @@ from invoicing.services import (
 from leads.models import Lead
 from leads.services import lead_flag_follow_up, lead_record_error
 from messaging.ingest import IngestResult, Outcome, inbox_poll
-from messaging.lead_response import lead_response_send
+from messaging.lead_response import lead_response_send, lead_response_settle_interrupted
 from messaging.models import SmsMessage
 from messaging.sms import sms_deliver, sms_send
 
 logger = logging.getLogger(__name__)
 
 RETRY = {"retry_backoff": 5, "retry_backoff_max": 600, "retry_jitter": True, "max_retries": 6}
+
+
+def error_text(exc: BaseException) -> str:
+    """The plain message of a task's failure, for staff: Celery hands an exception it cannot pickle to on_failure
+    wrapped, and the wrapper reads as the exception's repr."""
+    if isinstance(exc, UnpickleableExceptionWrapper):
+        return " ".join(str(arg) for arg in exc.exc_args or ()) or exc.exc_cls_name
+    return str(exc) or type(exc).__name__
 
 
 class LeadStepTask(Task):
@@ -66,7 +75,7 @@ class LeadStepTask(Task):
     def on_failure(self, exc, task_id, args, kwargs, einfo) -> None:
         lead = _lead_of_step(kwargs)
         if lead is not None:
-            lead_record_error(lead=lead, step=self.name.rsplit(".", 1)[-1], error=str(exc) or type(exc).__name__)
+            lead_record_error(lead=lead, step=self.name.rsplit(".", 1)[-1], error=error_text(exc))
 
 
 @contextmanager
@@ -149,6 +158,14 @@ def after_ingest(result: IngestResult) -> None:
 @shared_task(base=LeadStepTask, bind=True, autoretry_for=(MailError,), **RETRY)
 def answer_lead(self, *, lead_id: str) -> str:
     lead = Lead.objects.select_related("customer", "service_type").get(pk=lead_id)
+    if (self.request.delivery_info or {}).get("redelivered") and (
+        settled := lead_response_settle_interrupted(lead=lead)
+    ):
+        # The worker running this before was lost inside the send (acks_late hands the task back): keep Gmail's
+        # answer, or hand the lead to a person, rather than leave the draft claimed or email the customer twice.
+        if settled == "sent":
+            transaction.on_commit(lambda: offer_slots.delay(lead_id=lead_id))
+        return settled
     try:
         message = lead_response_send(lead=lead)
     except MailError as exc:
@@ -346,7 +363,7 @@ class InvoiceSyncTask(Task):
     def on_failure(self, exc, task_id, args, kwargs, einfo) -> None:
         invoice = Invoice.objects.filter(pk=kwargs.get("invoice_id")).select_related("lead").first()
         if invoice is not None:
-            invoice_record_sync_error(invoice=invoice, error=str(exc) or type(exc).__name__)
+            invoice_record_sync_error(invoice=invoice, error=error_text(exc))
 
 
 @shared_task(base=InvoiceSyncTask, autoretry_for=(BillyError,), **RETRY)
