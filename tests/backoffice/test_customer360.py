@@ -96,7 +96,7 @@ def test_the_timeline_shows_one_of_each_kind_newest_first_with_links_and_copenha
         text.index(label)
         for label in (
             "Ring kunden op om nøglen",
-            "Invoice 2025-0042: 1221.50 kr. (Sent)",
+            "Invoice 2025-0042: 1.221,50 kr. (Sent)",
             "Booking for 20.03.2025 09:00 (Scheduled)",
             "SMS sent: Vælg et tidspunkt: svar 1, 2 eller 3 (Sent)",
             "Email received: Tilbud på rengøring",
@@ -175,7 +175,7 @@ def test_the_figures_show_the_customers_statistics(admin_client_logged_in):
     assert response.context["customer360"]["stats"] == [
         ("Leads", 3),
         ("Bookings", 2),
-        ("Revenue (paid, incl. VAT)", "2443.00 kr."),
+        ("Revenue (paid, incl. VAT)", "2.443,00 kr."),
         ("Last contact", "01.07.2025 14:00"),
     ]
     assert 'id="customer360-stats"' in response.text

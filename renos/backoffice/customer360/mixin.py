@@ -19,6 +19,7 @@ from django.utils.translation import gettext_lazy as _
 
 from customers.models import Customer
 from leads.models import Lead
+from messaging.templatetags.renos_format import dkk
 from renos.backoffice import merge as merging
 from renos.backoffice.customer360.emails import customer_email_render, customer_email_send
 from renos.backoffice.customer360.forms import MergeForm, SendEmailForm
@@ -94,7 +95,7 @@ class Customer360Mixin:
         stats = [
             (_("Leads"), customer.total_leads),
             (_("Bookings"), customer.total_bookings),
-            (_("Revenue (paid, incl. VAT)"), f"{customer.total_revenue:.2f} kr."),
+            (_("Revenue (paid, incl. VAT)"), dkk(customer.total_revenue)),
             (
                 _("Last contact"),
                 f"{timezone.localtime(last_contact, COPENHAGEN):%d.%m.%Y %H:%M}" if last_contact else "–",

@@ -23,6 +23,7 @@ from customers.models import Customer
 from invoicing.models import Invoice
 from leads.models import Activity, Lead
 from messaging.models import Conversation, Direction, EmailMessage, SmsMessage
+from messaging.templatetags.renos_format import dkk
 
 COPENHAGEN = ZoneInfo("Europe/Copenhagen")
 TIMELINE_LIMIT = 100
@@ -183,13 +184,13 @@ def _booking_entry(booking: Booking) -> TimelineEntry:
 def _invoice_entry(invoice: Invoice) -> TimelineEntry:
     values = {
         "number": invoice.invoice_number or "",
-        "total": invoice.total_amount,
+        "total": dkk(invoice.total_amount),
         "status": invoice.get_status_display(),
     }
     if invoice.invoice_number:
-        label = _("Invoice %(number)s: %(total)s kr. (%(status)s)") % values
+        label = _("Invoice %(number)s: %(total)s (%(status)s)") % values
     else:
-        label = _("Invoice without a number: %(total)s kr. (%(status)s)") % values
+        label = _("Invoice without a number: %(total)s (%(status)s)") % values
     return TimelineEntry(invoice.created_at, "invoice", _("Invoice"), label, _admin_url(invoice))
 
 
