@@ -216,6 +216,18 @@ class LeadInline(ReadOnlyTabularInline):
         return super().get_queryset(request).select_related("service_type")
 
 
+def new_lead_url(customer: Customer) -> str:
+    """The admin's lead form filled in with this customer's contact details."""
+    prefill = {
+        "customer": customer.pk,
+        "customer_name": customer.name,
+        "customer_email": customer.email or "",
+        "customer_phone": customer.phone,
+        "company_name": customer.company_name,
+    }
+    return f"{reverse('admin:leads_lead_add')}?{urlencode(prefill)}"
+
+
 @admin.register(Customer)
 class CustomerAdmin(AuditHistoryMixin, ImportExportMixin, PhoneSearchMixin, admin.ModelAdmin):
     form = CustomerForm
@@ -286,15 +298,7 @@ class CustomerAdmin(AuditHistoryMixin, ImportExportMixin, PhoneSearchMixin, admi
     @admin.display(description=_("new lead"))
     def new_lead(self, obj: Customer) -> str:
         """A lead form filled in with this customer, for the customer who calls in."""
-        prefill = {
-            "customer": obj.pk,
-            "customer_name": obj.name,
-            "customer_email": obj.email or "",
-            "customer_phone": obj.phone,
-            "company_name": obj.company_name,
-        }
-        url = f"{reverse('admin:leads_lead_add')}?{urlencode(prefill)}"
-        return format_html('<a href="{}">{}</a>', url, _("Add a lead for this customer"))
+        return format_html('<a href="{}">{}</a>', new_lead_url(obj), _("Add a lead for this customer"))
 
     @admin.display(description=_("tags"))
     def tag_list(self, obj: Customer) -> str:

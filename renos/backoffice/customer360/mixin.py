@@ -17,6 +17,7 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
+from customers.admin import new_lead_url
 from customers.models import Customer
 from leads.models import Lead
 from messaging.templatetags.renos_format import dkk
@@ -107,7 +108,7 @@ class Customer360Mixin:
         actions = []
         user = request.user
         if user.has_perm("leads.add_lead"):
-            actions.append({"name": "new-lead", "label": gettext("New lead"), "url": self._new_lead_url(customer)})
+            actions.append({"name": "new-lead", "label": gettext("New lead"), "url": new_lead_url(customer)})
         # The newest lead not yet booked is the one to book; a customer whose leads are all booked or done books again
         # from the newest (the booking form warns about a booking the lead already has).
         unbooked = (Lead.Status.NEW, Lead.Status.CONTACTED)
@@ -124,16 +125,6 @@ class Customer360Mixin:
             url = reverse(f"admin:{self.opts.app_label}_{self.opts.model_name}_send_email", args=[customer.pk])
             actions.append({"name": "send-email", "label": gettext("Send an email"), "url": url})
         return actions
-
-    def _new_lead_url(self, customer: Customer) -> str:
-        prefill = {
-            "customer": customer.pk,
-            "customer_name": customer.name,
-            "customer_email": customer.email or "",
-            "customer_phone": customer.phone,
-            "company_name": customer.company_name,
-        }
-        return f"{reverse('admin:leads_lead_add')}?{urlencode(prefill)}"
 
     # --- An email from a template ---------------------------------------------------------------------
 
