@@ -65,13 +65,17 @@ def required_texts(invoice) -> list[str]:
 
 
 def pdf_text(pdf: bytes) -> str:
-    """The text drawn on the pages: fpdf2 compresses each content stream with zlib."""
+    """The text drawn on the pages: fpdf2 compresses each content stream with zlib.
+
+    Each stream is cut by the /Length in its dictionary: compressed bytes may themselves end in a carriage
+    return or contain the word "endstream", so searching for the end marker would cut some streams short.
+    """
     texts = []
-    for stream in re.findall(rb"stream\r?\n(.*?)\r?\nendstream", pdf, re.S):
-        try:
-            texts.append(zlib.decompress(stream).decode("latin-1"))
-        except zlib.error:
-            continue
+    for found in re.finditer(rb"/Length (\d+)\s*>>\s*stream\r?\n", pdf):
+        start = found.end()
+        stream = pdf[start : start + int(found.group(1))]
+        texts.append(zlib.decompress(stream).decode("latin-1"))
+    assert texts, "the PDF has no content stream"
     return "".join(texts).replace("\\(", "(").replace("\\)", ")")
 
 
