@@ -35,6 +35,7 @@ from leads.services import (
 from renos.api.filters import StableOrderingFilter
 from renos.api.permissions import IsSuperuserOrReadOnly
 from renos.api.routers import UUID_PATTERN
+from renos.api.rows import RowFormat, RowsListMixin
 from renos.api.schema import AUTH_ERRORS, conflict, field_errors, not_found
 
 
@@ -170,10 +171,11 @@ LEAD_CONFLICT = conflict("The lead has bookings or invoices.")
         responses={204: None, 404: not_found(), 409: LEAD_CONFLICT, **AUTH_ERRORS},
     ),
 )
-class LeadViewSet(ModelViewSet):
+class LeadViewSet(RowsListMixin, ModelViewSet):
     """Inquiries and where they stand on the way to an invoice."""
 
     serializer_class = LeadSerializer
+    row_format = RowFormat(LeadSerializer)
     lookup_value_regex = UUID_PATTERN
     filter_backends = [filters.DjangoFilterBackend, LeadSearchFilter, LeadOrderingFilter]
     filterset_class = LeadFilter
@@ -182,7 +184,7 @@ class LeadViewSet(ModelViewSet):
     ordering = ["-created_at", "-id"]
 
     def get_queryset(self) -> QuerySet[Lead]:
-        return Lead.objects.select_related("service_type").annotate(
+        return Lead.objects.select_related("service_type").alias(
             status_rank=rank("status", Lead.Status.values),
             priority_rank=rank("priority", Lead.Priority.values),
         )
