@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 import phonenumbers
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
@@ -14,6 +16,12 @@ def phone_to_e164(value: str, *, region: str = DEFAULT_REGION) -> str:
     value = (value or "").strip()
     if not value:
         return ""
+    return _e164(value, region)
+
+
+@lru_cache(maxsize=4096)
+def _e164(value: str, region: str) -> str:
+    # Cached: one email's number is read several times on its way to a lead and a customer (an error is not cached).
     if value.startswith("00"):
         value = "+" + value[2:]
     try:

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
+from auditlog.context import disable_auditlog
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
@@ -49,6 +50,8 @@ def email_ingest(
     """Ingest one email in one transaction; the same email twice (also from two racing workers) is one lead.
 
     `force_lead` makes a lead even when the same customer has an open lead (staff overriding the duplicate check).
+    What the inbox creates is left out of the audit log, which records what people change: the lead's timeline
+    ("Nyt lead oprettet") and the stored email already say where it came from.
     """
     try:
         parsed = parse_email(raw)
@@ -64,7 +67,7 @@ def email_ingest(
         # Asked outside the transaction: a slow answer must not hold database locks.
         parsed, ai_analysis = second_opinion(parsed, advisor)
     try:
-        with transaction.atomic():
+        with transaction.atomic(), disable_auditlog():
             return _ingest(
                 parsed,
                 raw=raw,

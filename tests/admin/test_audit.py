@@ -10,7 +10,9 @@ from customers import services as customer_services
 from customers.models import Customer
 from invoicing.models import Invoice
 from leads.models import Lead
+from messaging.ingest import email_ingest
 from tests.admin.helpers import admin_url, form_data
+from tests.conftest import sample_email
 from tests.factories import BookingFactory, CustomerFactory, InvoiceFactory, LeadFactory
 
 pytestmark = pytest.mark.django_db
@@ -144,3 +146,17 @@ def test_the_audit_log_lists_every_entry_with_its_actor(admin_client_logged_in):
     page = response.content.decode()
     assert "Mette Holm" in page
     assert "chef" in page
+
+
+def test_what_the_inbox_creates_is_on_the_timeline_not_in_the_audit_log(api_client, staff_user):
+    email_ingest(raw=sample_email("leadmail-fast"), provider_id="gm-1", provider_thread_id="th-1")
+    lead = Lead.objects.get()
+
+    assert lead.activities.filter(title="Nyt lead oprettet").exists()
+    assert not LogEntry.objects.get_for_object(lead).exists()
+    assert not LogEntry.objects.get_for_object(lead.customer).exists()
+
+    response = api_client.patch(f"/api/leads/{lead.pk}/", {"notes": "Ring efter kl. 16"}, format="json")
+
+    assert response.status_code == 200, response.content
+    assert last_change(lead).actor == staff_user, "what people change afterwards is audited as always"
