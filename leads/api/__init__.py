@@ -18,6 +18,7 @@ from leads.api.filters import (
     LeadFilter,
     LeadOrderingFilter,
     LeadSearchFilter,
+    rank,
 )
 from leads.api.serializers import (
     ActivitySerializer,
@@ -26,7 +27,7 @@ from leads.api.serializers import (
     LeadUpdateSerializer,
     ServiceTypeSerializer,
 )
-from leads.api.views import LEAD_CONFLICT, ActivityViewSet, Conflict, LeadViewSet, ServiceTypeViewSet, rank
+from leads.api.views import LEAD_CONFLICT, ActivityViewSet, Conflict, LeadViewSet, ServiceTypeViewSet
 
 __all__ = [
     "LEAD_CONFLICT",

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from django import forms
-from django.db.models import F, Func, QuerySet, TextField, Value
+from django.db.models import Case, F, Func, IntegerField, QuerySet, TextField, Value, When
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 from django_filters import rest_framework as filters
@@ -20,15 +21,18 @@ from renos.api.filters import StableOrderingFilter
 class LeadOrderingFilter(StableOrderingFilter):
     """Status sorts along the journey and priority from low to high, not alphabetically."""
 
-    # Asked for by name, sorted by the annotations of LeadViewSet.get_queryset.
-    aliases = {"status": "status_rank", "priority": "priority_rank"}
+    def filter_queryset(self, request: Request, queryset: QuerySet, view: Any) -> QuerySet:
+        ordering = self.get_ordering(request, queryset, view)
+        # The rank of a status or priority is worked out only when the list is sorted by it.
+        ranks = {RANKED[term.lstrip("-")] for term in ordering if term.lstrip("-") in RANKED}
+        if ranks:
+            queryset = queryset.alias(**{alias: rank(field, values) for alias, field, values in ranks})
+        return queryset.order_by(*(self._ranked(term) for term in ordering)) if ordering else queryset
 
-    def get_ordering(self, request: Request, queryset: QuerySet, view: Any) -> list[str]:
-        return [self._alias(term) for term in super().get_ordering(request, queryset, view)]
-
-    def _alias(self, term: str) -> str:
+    def _ranked(self, term: str) -> str:
         descending, name = term.startswith("-"), term.lstrip("-")
-        name = self.aliases.get(name, name)
+        if name in RANKED:
+            name = RANKED[name][0]
         return f"-{name}" if descending else name
 
     def describe(self, view: Any) -> str:
@@ -36,6 +40,18 @@ class LeadOrderingFilter(StableOrderingFilter):
             "Sort by created_at, updated_at, estimated_price, customer_name, status (along the journey) or priority "
             "(low to high), comma-separated; a leading - reverses. Default: -created_at."
         )
+
+
+# Asked for by name, sorted by an alias holding the position of the value in its choices.
+RANKED = {
+    "status": ("status_rank", "status", tuple(Lead.Status.values)),
+    "priority": ("priority_rank", "priority", tuple(Lead.Priority.values)),
+}
+
+
+def rank(field: str, values: Sequence[str]) -> Case:
+    """The position of the field's value in `values`, for sorting choices in their natural order."""
+    return Case(*(When(**{field: value}, then=Value(i)) for i, value in enumerate(values)), output_field=IntegerField())
 
 
 class SearchText(Func):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.db.models import Case, IntegerField, QuerySet, Value, When
+from django.db.models import QuerySet
 from django_filters import rest_framework as filters
 from drf_spectacular.utils import OpenApiExample, extend_schema, extend_schema_view
 from rest_framework import serializers, status
@@ -32,7 +32,7 @@ from leads.services import (
     service_type_delete,
     service_type_update,
 )
-from renos.api.filters import StableOrderingFilter
+from renos.api.filters import AskedFilterBackend, StableOrderingFilter
 from renos.api.permissions import IsSuperuserOrReadOnly
 from renos.api.routers import UUID_PATTERN
 from renos.api.rows import RowFormat, RowsListMixin
@@ -177,17 +177,14 @@ class LeadViewSet(RowsListMixin, ModelViewSet):
     serializer_class = LeadSerializer
     row_format = RowFormat(LeadSerializer)
     lookup_value_regex = UUID_PATTERN
-    filter_backends = [filters.DjangoFilterBackend, LeadSearchFilter, LeadOrderingFilter]
+    filter_backends = [AskedFilterBackend, LeadSearchFilter, LeadOrderingFilter]
     filterset_class = LeadFilter
     search_fields = ["customer_name", "customer_email", "customer_phone"]
     ordering_fields = ["created_at", "updated_at", "estimated_price", "customer_name", "status", "priority"]
     ordering = ["-created_at", "-id"]
 
     def get_queryset(self) -> QuerySet[Lead]:
-        return Lead.objects.select_related("service_type").alias(
-            status_rank=rank("status", Lead.Status.values),
-            priority_rank=rank("priority", Lead.Priority.values),
-        )
+        return Lead.objects.select_related("service_type")
 
     def get_serializer_class(self) -> type[serializers.BaseSerializer]:
         if self.action in ("update", "partial_update"):
@@ -234,8 +231,3 @@ class LeadViewSet(RowsListMixin, ModelViewSet):
         lead = self.get_object()
         page = self.paginate_queryset(lead.activities.order_by("-created_at", "-id"))
         return self.get_paginated_response(ActivitySerializer(page, many=True).data)
-
-
-def rank(field: str, values: list[str]) -> Case:
-    """The position of the field's value in `values`, for sorting choices in their natural order."""
-    return Case(*(When(**{field: value}, then=Value(i)) for i, value in enumerate(values)), output_field=IntegerField())

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any, ClassVar
 
 from django.db.models import QuerySet
+from django_filters.rest_framework import DjangoFilterBackend
 from rest_framework.filters import OrderingFilter, SearchFilter
 from rest_framework.request import Request
 
@@ -53,3 +55,23 @@ class DocumentedSearchFilter(SearchFilter):
         for parameter in parameters:
             parameter["description"] = f"Case-insensitive search in {fields}; words separated by spaces must all match."
         return parameters
+
+
+class AskedFilterBackend(DjangoFilterBackend):
+    """django-filter's backend, skipped when the request names none of the filter set's parameters.
+
+    Building and validating the filter set's form costs about half a millisecond per request, for nothing when no
+    filter is asked for. Only for filter sets whose filters leave the list alone when their value is empty (no
+    defaults, no filter_queryset of their own), which is what the schema promises for every lead filter.
+    """
+
+    def filter_queryset(self, request: Request, queryset: QuerySet, view: Any) -> QuerySet:
+        filterset_class = self.get_filterset_class(view, queryset)
+        if filterset_class is not None and not self._asked(request, filterset_class.base_filters):
+            return queryset
+        return super().filter_queryset(request, queryset, view)
+
+    @staticmethod
+    def _asked(request: Request, names: Iterable[str]) -> bool:
+        # By prefix: a range filter's widget reads `<name>_min` and `<name>_max`.
+        return any(param.startswith(name) for param in request.query_params for name in names)

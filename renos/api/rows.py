@@ -16,6 +16,8 @@ from collections.abc import Callable, Iterable
 from functools import cached_property
 from typing import Any
 
+from django.core.exceptions import FieldDoesNotExist
+from django.db import models
 from django.db.models import QuerySet
 from rest_framework import relations, serializers
 from rest_framework.request import Request
@@ -33,8 +35,9 @@ class RowFormat:
     @cached_property
     def columns(self) -> list[tuple[str, str, Convert]]:
         """(JSON name, values() lookup, conversion) for each field the serializer shows, in its order."""
+        model = self.serializer_class.Meta.model
         fields = self.serializer_class().fields
-        return [(name, *_column(name, field)) for name, field in fields.items() if not field.write_only]
+        return [(name, *_column(model, name, field)) for name, field in fields.items() if not field.write_only]
 
     @property
     def lookups(self) -> list[str]:
@@ -57,7 +60,7 @@ class RowFormat:
         return shown
 
 
-def _column(name: str, field: serializers.Field) -> tuple[str, Convert]:
+def _column(model: type[models.Model], name: str, field: serializers.Field) -> tuple[str, Convert]:
     path = field.source.replace(".", "__")
     if isinstance(field, relations.SlugRelatedField):
         return f"{path}__{field.slug_field}", None
@@ -73,7 +76,45 @@ def _column(name: str, field: serializers.Field) -> tuple[str, Convert]:
     )
     if isinstance(field, unreadable) or field.source == "*":
         raise TypeError(f"{name} ({type(field).__name__}) is not one column and cannot be read as a row")
+    try:
+        model_field = _model_field(model, path)
+    except FieldDoesNotExist as exc:
+        raise TypeError(f"{name} reads {field.source}, which is not a column and cannot be read as a row") from exc
+    if _unchanged(field, model_field):
+        return path, None
     return path, field.to_representation
+
+
+def _model_field(model: type[models.Model], path: str) -> models.Field:
+    """The model field at the end of a values() lookup such as `service_type__name`."""
+    *relations_on_the_way, last = path.split("__")
+    for name in relations_on_the_way:
+        model = model._meta.get_field(name).related_model
+    return model._meta.get_field(last)
+
+
+# The serializer fields whose to_representation gives a value of these model fields back as it is (str() of a str,
+# int() of an int, a stored choice as itself, a JSON value as loaded): the value is shown without the call. A
+# subclass that overrides to_representation, or a serializer field over another kind of column, is called as usual.
+_UNCHANGED = {
+    serializers.CharField.to_representation: {"CharField", "TextField", "EmailField", "SlugField", "URLField"},
+    serializers.ChoiceField.to_representation: {"CharField", "TextField"},
+    serializers.BooleanField.to_representation: {"BooleanField"},
+    serializers.IntegerField.to_representation: {
+        "IntegerField",
+        "SmallIntegerField",
+        "BigIntegerField",
+        "PositiveIntegerField",
+        "PositiveSmallIntegerField",
+        "PositiveBigIntegerField",
+    },
+    serializers.JSONField.to_representation: {"JSONField"},
+}
+
+
+def _unchanged(field: serializers.Field, model_field: models.Field) -> bool:
+    kinds = _UNCHANGED.get(type(field).to_representation, ())
+    return model_field.get_internal_type() in kinds and not getattr(field, "binary", False)
 
 
 class RowsListMixin:

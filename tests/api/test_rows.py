@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from datetime import date
 from decimal import Decimal
 
@@ -9,9 +10,12 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from rest_framework import serializers
+from rest_framework.request import Request
+from rest_framework.test import APIRequestFactory
 
 from leads.api.serializers import LeadSerializer
 from leads.models import Lead
+from renos.api.filters import AskedFilterBackend
 from renos.api.rows import RowFormat
 from tests.factories import CustomerFactory, LeadFactory
 
@@ -106,3 +110,47 @@ def test_the_count_of_a_page_joins_nothing(api_client):
     counts = [query["sql"] for query in queries.captured_queries if "COUNT(" in query["sql"]]
     assert page["count"] == 1 and len(counts) == 1
     assert "JOIN" not in counts[0], "the count needs none of the columns the rows join for"
+
+
+class AreaAsText(serializers.ModelSerializer):
+    area_text = serializers.CharField(source="area_m2")
+
+    class Meta:
+        model = Lead
+        fields = ("id", "area_m2", "area_text")
+
+
+def test_a_value_is_shown_as_is_only_where_the_field_would_give_it_back_unchanged():
+    [(_, _, identifier), (_, _, area), (_, _, area_text)] = RowFormat(AreaAsText).columns
+
+    assert area is None, "an integer field over an integer column gives the value back"
+    assert area_text is not None and identifier is not None
+    [shown] = RowFormat(AreaAsText).show([{"id": uuid.UUID(int=1), "area_m2": 110}])
+    assert shown == {"id": str(uuid.UUID(int=1)), "area_m2": 110, "area_text": "110"}
+
+
+def test_a_field_over_something_that_is_not_a_column_is_refused():
+    class WithLabel(serializers.ModelSerializer):
+        label = serializers.CharField(source="__str__")
+
+        class Meta:
+            model = Lead
+            fields = ("id", "label")
+
+    with pytest.raises(TypeError, match="__str__"):
+        _ = RowFormat(WithLabel).columns
+
+
+@pytest.mark.parametrize(
+    ("query", "asked"),
+    [
+        ("", False),
+        ("search=Holm&ordering=-status&page=2", False),
+        ("status=new", True),
+        ("created_min=2026-01-01", True),
+    ],
+)
+def test_the_filter_set_is_built_only_when_one_of_its_filters_is_asked_for(query, asked):
+    request = Request(APIRequestFactory().get(f"/api/leads/?{query}"))
+
+    assert AskedFilterBackend._asked(request, ["status", "created"]) is asked
