@@ -13,6 +13,7 @@ from customers.phones import phone_to_e164
 from customers.services import customer_touch
 from integrations.sms import OutgoingSms, SmsError, get_sms_sender, public_url
 from leads.models import Lead
+from leads.services import lead_flag_follow_up
 from messaging.models import Direction, SmsMessage
 
 logger = logging.getLogger(__name__)
@@ -125,6 +126,29 @@ def sms_update_status(*, sid: str, status: str, error_code: str = "") -> SmsMess
             sms.error_code = error_code
             fields.append("error_code")
         sms.save(update_fields=fields)
+    return sms
+
+
+class SmsNotRecordedYet(Exception):
+    """Twilio reported on a sid no SMS carries yet: the send that was given it has not committed."""
+
+
+def sms_apply_delivery_report(*, sid: str, status: str, error_code: str = "") -> SmsMessage | None:
+    """Apply Twilio's delivery callback; an SMS that could not be delivered sends its lead to a person.
+
+    None for a status RenOS does not keep. Raises SmsNotRecordedYet when no SMS has this sid: Twilio can call back
+    before the transaction that stored the sid commits, so the caller applies the report again a little later.
+    """
+    if status not in TWILIO_STATUS:
+        return None
+    sms = sms_update_status(sid=sid, status=status, error_code=error_code)
+    if sms is None:
+        raise SmsNotRecordedYet(sid)
+    if sms.lead_id and sms.status in (SmsMessage.Status.FAILED, SmsMessage.Status.UNDELIVERED):
+        lead_flag_follow_up(
+            lead=sms.lead,
+            reason=f"SMS til {sms.phone_number} kunne ikke leveres (Twilio-fejl {sms.error_code or 'ukendt'}).",
+        )
     return sms
 
 

@@ -52,7 +52,7 @@ from leads.services import lead_flag_follow_up, lead_record_error
 from messaging.ingest import IngestResult, Outcome, inbox_poll
 from messaging.lead_response import lead_response_send, lead_response_settle_interrupted
 from messaging.models import SmsMessage
-from messaging.sms import sms_deliver, sms_send
+from messaging.sms import SmsNotRecordedYet, sms_apply_delivery_report, sms_deliver, sms_send
 
 logger = logging.getLogger(__name__)
 
@@ -242,6 +242,17 @@ def handle_sms_reply(*, sms_id: str) -> str:
         intro = "Tiden er desværre ikke længere ledig. Her er nye ledige tider:"
         transaction.on_commit(lambda: offer_slots.delay(lead_id=lead_id, intro=intro))
     return result.outcome
+
+
+@shared_task(autoretry_for=(SmsNotRecordedYet,), **RETRY)
+def apply_delivery_report(*, sid: str, status: str, error_code: str = "") -> str:
+    """A delivery callback that arrived before its SMS was stored; applying it twice changes nothing more.
+
+    Twilio can report on an SMS before the send that was given its sid commits. The report is retried with backoff
+    until the sid is there; after the last retry it is given up, with an error in the worker's log.
+    """
+    sms = sms_apply_delivery_report(sid=sid, status=status, error_code=error_code)
+    return sms.status if sms else "ignored"
 
 
 # 5. The booking: calendar, confirmation, reminder -------------------------------------------------------------------

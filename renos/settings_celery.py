@@ -42,6 +42,7 @@ TASK_ROUTES = {
     "renos.pipeline.sync_billy_payment": {"queue": QUEUE_SYNC},
     # Booking an SMS reply and the sweeps that queue one task per row: quick database work.
     "renos.pipeline.handle_sms_reply": {"queue": QUEUE_DEFAULT},
+    "renos.pipeline.apply_delivery_report": {"queue": QUEUE_DEFAULT},
     "renos.pipeline.send_booking_reminders": {"queue": QUEUE_DEFAULT},
     "renos.pipeline.mark_overdue_and_remind": {"queue": QUEUE_DEFAULT},
     "renos.pipeline.sync_billy_payments": {"queue": QUEUE_DEFAULT},

@@ -15,9 +15,7 @@ from django.views.decorators.http import require_POST
 
 from integrations.pubsub import PubSubError, parse_push_body, verify_push
 from integrations.sms import public_url, twilio_signature_valid, twiml_message
-from leads.services import lead_flag_follow_up
-from messaging.models import SmsMessage
-from messaging.sms import sms_record_inbound, sms_update_status
+from messaging.sms import SmsNotRecordedYet, sms_apply_delivery_report, sms_record_inbound
 from renos import pipeline
 from renos.api.throttling import webhook_rate_limited
 
@@ -82,20 +80,22 @@ def twilio_sms(request: HttpRequest) -> HttpResponse:
 @require_POST
 @webhook_rate_limited
 def twilio_status(request: HttpRequest) -> HttpResponse:
-    """Twilio tells how an SMS fared; a booking offer that could not be delivered sends the lead to a person."""
+    """Twilio tells how an SMS fared; a booking offer that could not be delivered sends the lead to a person.
+
+    A callback can overtake the commit that stores the message's sid: it is then applied again shortly, by a task.
+    """
     if not _signed_by_twilio(request):
         return HttpResponse(status=403)
-    sms = sms_update_status(
-        sid=request.POST.get("MessageSid", ""),
-        status=request.POST.get("MessageStatus", ""),
-        error_code=request.POST.get("ErrorCode", ""),
-    )
-    failed = (SmsMessage.Status.FAILED, SmsMessage.Status.UNDELIVERED)
-    if sms is not None and sms.lead_id and sms.status in failed:
-        lead_flag_follow_up(
-            lead=sms.lead,
-            reason=f"SMS til {sms.phone_number} kunne ikke leveres (Twilio-fejl {sms.error_code or 'ukendt'}).",
-        )
+    report = {
+        "sid": request.POST.get("MessageSid", ""),
+        "status": request.POST.get("MessageStatus", ""),
+        "error_code": request.POST.get("ErrorCode", ""),
+    }
+    try:
+        sms_apply_delivery_report(**report)
+    except SmsNotRecordedYet:
+        if report["sid"]:
+            pipeline.apply_delivery_report.delay(**report)
     return HttpResponse(status=204)
 
 

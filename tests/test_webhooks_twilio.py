@@ -22,6 +22,7 @@ from bookings.models import Booking, SlotOffer
 from integrations.calendar import event_id_for
 from leads.models import Activity, Lead
 from messaging.models import Direction, SmsMessage
+from messaging.sms import SmsNotRecordedYet
 from renos import pipeline
 from tests.factories import BookingFactory, CustomerFactory, LeadFactory
 from tests.messaging.test_sms import sms_log
@@ -396,3 +397,53 @@ def test_a_forged_delivery_callback_is_refused_and_changes_nothing(client, offer
     assert sms.status == SmsMessage.Status.SENT
     offered.refresh_from_db()
     assert not offered.needs_follow_up
+
+
+@pytest.fixture
+def scheduled(monkeypatch) -> list[dict]:
+    """The delivery reports the webhook leaves for a task to apply later."""
+    calls: list[dict] = []
+    monkeypatch.setattr(pipeline.apply_delivery_report, "delay", lambda **report: calls.append(report))
+    return calls
+
+
+@pytest.mark.django_db
+def test_a_callback_that_overtakes_the_stored_sid_is_applied_once_the_sid_is_there(client, offered, scheduled):
+    sms = offer_sms(offered)
+    sid = sms.twilio_message_id
+    SmsMessage.objects.filter(pk=sms.pk).update(twilio_message_id=None)  # the send has not committed yet
+
+    response = post(client, STATUS_PATH, status_callback(sid, "undelivered", "30005"))
+
+    assert response.status_code == 204
+    assert scheduled == [{"sid": sid, "status": "undelivered", "error_code": "30005"}]
+    SmsMessage.objects.filter(pk=sms.pk).update(twilio_message_id=sid)  # ... and now it has
+    [report] = scheduled
+
+    assert pipeline.apply_delivery_report(**report) == SmsMessage.Status.UNDELIVERED
+    assert pipeline.apply_delivery_report(**report) == SmsMessage.Status.UNDELIVERED
+
+    sms.refresh_from_db()
+    assert (sms.status, sms.error_code) == (SmsMessage.Status.UNDELIVERED, "30005")
+    offered.refresh_from_db()
+    assert offered.needs_follow_up
+    assert offered.activities.filter(title="Kræver manuel opfølgning").count() == 1, "applied twice, flagged once"
+
+
+@pytest.mark.django_db
+def test_a_report_on_a_sid_still_unknown_is_retried_by_the_task(offered):
+    with pytest.raises(SmsNotRecordedYet):
+        pipeline.apply_delivery_report(sid="SM" + "9" * 32, status="delivered")
+
+    assert pipeline.apply_delivery_report.max_retries >= 5 and pipeline.apply_delivery_report.retry_backoff
+
+
+@pytest.mark.django_db
+def test_a_status_we_do_not_keep_or_a_callback_without_sid_schedules_nothing(client, offered, scheduled):
+    responses = [
+        post(client, STATUS_PATH, status_callback("SM" + "9" * 32, "read")),
+        post(client, STATUS_PATH, status_callback("", "delivered")),
+    ]
+
+    assert [response.status_code for response in responses] == [204, 204]
+    assert scheduled == []

@@ -23,6 +23,7 @@ EXPECTED_QUEUE = {
     "answer_lead": "messaging",
     "offer_slots": "messaging",
     "handle_sms_reply": "default",
+    "apply_delivery_report": "default",
     "sync_calendar": "sync",
     "confirm_booking": "messaging",
     "notify_booking_change": "messaging",
