@@ -1,7 +1,9 @@
 """The dashboard and the customer page as a person sees them: rendered by Chromium, logged in through the login form.
 
-The data is placed relative to today in Copenhagen (the browser's clock cannot be frozen with the server's), so the
-expectations follow from the same days and weeks the dashboard counts in.
+The data is placed relative to today in Copenhagen, so the expectations follow from the same days and weeks the
+dashboard counts in. The server's clock runs from noon today (time-machine moves the whole test process, the live
+server's thread too), so "today at 00:01" and "tomorrow" stay on their days however close to midnight the run is;
+Chromium keeps its own clock, which only sees cookies that expire weeks ahead.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 import pytest
+import time_machine
 from django.urls import reverse
 from django.utils import timezone
 
@@ -59,6 +62,12 @@ def answered(lead: Lead, after: timedelta) -> None:
 
 def booked(lead: Lead, moment: datetime) -> Booking:
     return BookingFactory(lead=lead, booking_date=moment, total_amount=Decimal("1221.50"))
+
+
+@pytest.fixture(autouse=True)
+def _noon_today():
+    with time_machine.travel(at(local_today(), 12), tick=True):
+        yield
 
 
 @pytest.fixture
