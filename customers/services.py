@@ -172,7 +172,13 @@ def customer_update_stats(*, customer: Customer) -> Customer:
 
 
 def customer_touch(*, customer: Customer, when: Any) -> None:
-    """Move the last contact forward to `when` (never back), without a read-modify-write race."""
+    """Move the last contact forward to `when` (never back), without a read-modify-write race.
+
+    Nothing is written when this instance already holds `when` or later: the stored value only ever moves forward
+    (touches and recounts both keep the newest), so it is at least as new as what the instance holds.
+    """
+    if customer.last_contact_at is not None and customer.last_contact_at >= when:
+        return
     Customer.objects.filter(pk=customer.pk).filter(
         Q(last_contact_at__isnull=True) | Q(last_contact_at__lt=when)
     ).update(last_contact_at=when)

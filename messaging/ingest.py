@@ -10,7 +10,7 @@ from typing import Any
 from auditlog.context import disable_auditlog
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, models, transaction
 from django.db.models import Q
 from django.utils import timezone
 
@@ -247,12 +247,26 @@ def _record_inbound(
 
 
 def _already_ingested(message_id: str, *, force: bool) -> bool:
-    """Is this email a lead already (or, unless forced, a recorded reply or skip)? One query."""
-    seen = Lead.objects.filter(source_message_id=message_id).values("pk")
+    """Is this email a lead already (or, unless forced, a recorded reply or skip)? One query.
+
+    Written out as SQL: every email asks this, and building the same question as a union of three querysets cost
+    more than half a millisecond of Python each time, several times what the database takes to answer it.
+    """
+    checks = [_exists_sql(Lead, "source_message_id")]
+    params = [message_id]
     if not force:
-        inbound = EmailMessage.objects.filter(rfc822_message_id=message_id, direction=Direction.INBOUND)
-        seen = seen.union(inbound.values("pk"), SkippedEmail.objects.filter(message_id=message_id).values("pk"))
-    return seen.exists()
+        checks += [_exists_sql(EmailMessage, "rfc822_message_id", "direction"), _exists_sql(SkippedEmail, "message_id")]
+        params += [message_id, Direction.INBOUND, message_id]
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT {' OR '.join(checks)}", params)
+        return bool(cursor.fetchone()[0])
+
+
+def _exists_sql(model: type[models.Model], *fields: str) -> str:
+    """EXISTS (SELECT 1 FROM <model's table> WHERE <field> = %s AND …), with the names quoted for this database."""
+    quote = connection.ops.quote_name
+    where = " AND ".join(f"{quote(model._meta.get_field(field).column)} = %s" for field in fields)
+    return f"EXISTS (SELECT 1 FROM {quote(model._meta.db_table)} WHERE {where})"
 
 
 def _inbound_record(message_id: str | None) -> EmailMessage | None:

@@ -93,7 +93,9 @@ def email_message_create(
     # writes, and that aborts the caller's transaction anyway, so they need no savepoint of their own.
     with transaction.atomic(savepoint=False):
         message.save()
-        Conversation.objects.filter(pk=conversation.pk).update(updated_at=timezone.now())
+        if conversation.updated_at is None or conversation.updated_at < message.sent_at:
+            # A conversation just opened for this message (or already busier than it) has nothing to move.
+            Conversation.objects.filter(pk=conversation.pk).update(updated_at=timezone.now())
         if conversation.customer_id:
             customer_touch(customer=conversation.customer, when=message.sent_at)
     return message

@@ -8,6 +8,7 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from customers.models import Customer
@@ -87,7 +88,7 @@ def lead_create(
         created = False
         if customer is None and link_customer and (lead.customer_email or lead.customer_phone):
             # A customer created for this lead has this lead alone (no one else sees it before we commit): it is
-            # created with the lead counted, and only a customer found needs the recount below.
+            # created with the lead counted and as its last contact, and only a customer found needs the recount below.
             customer, created = customer_get_or_create(
                 email=lead.customer_email,
                 phone=lead.customer_phone,
@@ -95,6 +96,7 @@ def lead_create(
                 address=_full_address(lead),
                 company_name=lead.company_name,
                 total_leads=1,
+                last_contact_at=timezone.now(),
             )
         lead.customer = customer
         lead.save()

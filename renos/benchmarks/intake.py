@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import statistics
 import time
 from email.message import EmailMessage
 from email.utils import format_datetime
@@ -71,15 +72,33 @@ def bench_parse(count: int = 2000) -> Figure:
     return Figure("Parse lead emails", per_second(count, work), "emails/s", 500)
 
 
+INGEST_WARM_UP = 20
+INGEST_ROUNDS = 5
+
+
 def bench_ingest(count: int = 400) -> Figure:
-    """Lead, customer, conversation, inbound email and activity per email, each in its own transaction."""
-    emails = [lead_email(1_000_000 + number, html=number % 2 == 0) for number in range(count)]
-    started = time.perf_counter()
-    for raw in emails:
-        email_ingest(raw=raw)
-    elapsed = time.perf_counter() - started
+    """Lead, customer, conversation, inbound email and activity per email, each in its own transaction.
+
+    The first emails (not timed) open the connection and fill the per-process caches (service catalogue, content
+    types), as a running worker has long done. The rest go in five rounds, and the figure is the median round: a
+    few seconds of a busy neighbour on a shared machine then move one round, not the figure.
+    """
+    for number in range(INGEST_WARM_UP):
+        email_ingest(raw=lead_email(2_000_000 + number, html=number % 2 == 0))
+    per_round = max(count // INGEST_ROUNDS, 1)
+    rates = []
+    for round_number in range(INGEST_ROUNDS):
+        first = 1_000_000 + round_number * per_round
+        emails = [lead_email(number, html=number % 2 == 0) for number in range(first, first + per_round)]
+        started = time.perf_counter()
+        for raw in emails:
+            email_ingest(raw=raw)
+        rates.append(per_round / (time.perf_counter() - started))
     remove_bench_leads()
-    return Figure("Ingest lead emails (PostgreSQL, local adapters)", count / elapsed, "emails/s", 100)
+    spread = f"rounds of {per_round} emails: " + ", ".join(f"{rate:.0f}" for rate in rates) + " emails/s"
+    return Figure(
+        "Ingest lead emails (PostgreSQL, local adapters)", statistics.median(rates), "emails/s", 100, note=spread
+    )
 
 
 @transaction.atomic

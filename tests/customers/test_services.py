@@ -513,3 +513,13 @@ def test_linking_a_lead_without_a_customer_counts_it():
     stored = Customer.objects.get(pk=customer.pk)
     assert stored.total_leads == 1
     assert list(stored.leads.all()) == [lead]
+
+
+def test_touch_asks_nothing_when_the_instance_already_holds_a_newer_contact(django_assert_num_queries):
+    customer = CustomerFactory(last_contact_at=FEB_1)
+
+    with django_assert_num_queries(0):
+        customer_touch(customer=customer, when=JAN_1)
+        customer_touch(customer=customer, when=FEB_1)
+
+    assert Customer.objects.get(pk=customer.pk).last_contact_at == FEB_1

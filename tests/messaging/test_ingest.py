@@ -74,6 +74,8 @@ def test_a_portal_lead_becomes_a_lead_a_customer_and_a_conversation():
     assert inbound.direction == Direction.INBOUND and inbound.gmail_message_id == "gm-1"
     assert inbound.rfc822_message_id == lead.source_message_id
     assert lead.activities.filter(title="Nyt lead oprettet").exists()
+    assert customer.last_contact_at is not None and customer.last_contact_at >= inbound.sent_at
+    assert conversation.updated_at >= inbound.sent_at
 
 
 @pytest.mark.django_db
