@@ -10,6 +10,10 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
 
 WORKDIR /app
 RUN useradd --create-home --uid 1000 --shell /usr/sbin/nologin renos
+# DejaVu Sans for the invoice PDF: every customer's name printed as written (RENOS_INVOICE_FONT_DIR).
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends fonts-dejavu-core \
+    && rm -rf /var/lib/apt/lists/*
 
 # Dependencies first, so a code change does not reinstall them.
 COPY requirements.txt .

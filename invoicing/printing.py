@@ -7,8 +7,11 @@ prices, the VAT rate and the VAT amount, and the total.
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from datetime import date
+from functools import cache
+from pathlib import Path
 
 from django.conf import settings
 from django.template.loader import render_to_string
@@ -16,6 +19,13 @@ from fpdf import FPDF
 
 from invoicing.models import Invoice
 from messaging.templatetags.renos_format import dkk, timer
+
+logger = logging.getLogger(__name__)
+
+# DejaVu Sans (Debian's fonts-dejavu-core, installed by the Dockerfile, make test and CI) covers the Latin, Greek and
+# Cyrillic alphabets, so "Łukasz Wiśniewski" prints as written. Without it the PDF falls back to fpdf2's built-in
+# Helvetica, which knows Latin-1 only (æ, ø and å are in it; other letters print as "?").
+FONT_FILES = {"": "DejaVuSans.ttf", "B": "DejaVuSans-Bold.ttf"}
 
 
 @dataclass(frozen=True)
@@ -129,19 +139,27 @@ def invoice_pdf(invoice: Invoice) -> bytes:
 
 
 class _InvoicePdf(FPDF):
-    """fpdf2's built-in Helvetica speaks Latin-1 (æ, ø, å are in it); anything else prints as '?'."""
+    """The invoice on A4, in DejaVu Sans when it is installed, else in Helvetica (Latin-1 only)."""
 
     def __init__(self, doc: PrintedInvoice) -> None:
         super().__init__(orientation="portrait", unit="mm", format="A4")
         self.doc = doc
+        fonts = unicode_font_files()
+        if fonts:
+            for style, path in fonts.items():
+                self.add_font("DejaVu", style=style, fname=str(path))
+        self.typeface, self.printable = ("DejaVu", str) if fonts else ("Helvetica", _latin1)
         self.set_margins(18, 18, 18)
         self.set_auto_page_break(auto=True, margin=20)
-        self.set_title(_latin1(f"{doc.title} {doc.number}".strip()))
-        self.set_author(_latin1(doc.seller_name))
+        self.set_title(self.printable(f"{doc.title} {doc.number}".strip()))
+        self.set_author(self.printable(doc.seller_name))
+
+    def use_font(self, *, size: float, style: str = "") -> None:
+        self.set_font(self.typeface, style=style, size=size)
 
     def text_line(self, text: str, *, size: float = 10, style: str = "", align: str = "L", height: float = 5) -> None:
-        self.set_font("Helvetica", style=style, size=size)
-        self.cell(0, height, _latin1(text), new_x="LMARGIN", new_y="NEXT", align=align)
+        self.use_font(style=style, size=size)
+        self.cell(0, height, self.printable(text), new_x="LMARGIN", new_y="NEXT", align=align)
 
     def header_block(self) -> None:
         doc = self.doc
@@ -153,8 +171,8 @@ class _InvoicePdf(FPDF):
         self.text_line(doc.seller_contact, size=9)
         left_end = self.get_y()
         self.set_xy(120, top)
-        self.set_font("Helvetica", style="B", size=16)
-        self.cell(72, 8, _latin1(doc.title), align="R", new_x="LMARGIN", new_y="NEXT")
+        self.use_font(style="B", size=16)
+        self.cell(72, 8, self.printable(doc.title), align="R", new_x="LMARGIN", new_y="NEXT")
         facts = [
             ("Nummer", doc.number or "-"),
             ("Fakturadato", doc.issue_date or "-"),
@@ -164,11 +182,11 @@ class _InvoicePdf(FPDF):
             facts.append(("Krediterer faktura nr.", doc.credits))
         elif doc.due_date:
             facts.append(("Forfaldsdato", doc.due_date))
-        self.set_font("Helvetica", size=10)
+        self.use_font(size=10)
         for label, value in facts:
             self.set_x(120)
-            self.cell(40, 5, _latin1(label))
-            self.cell(32, 5, _latin1(value), align="R", new_x="LMARGIN", new_y="NEXT")
+            self.cell(40, 5, self.printable(label))
+            self.cell(32, 5, self.printable(value), align="R", new_x="LMARGIN", new_y="NEXT")
         self.set_y(max(left_end, self.get_y()) + 8)
         self.text_line("Kunde", size=9, style="B")
         self.text_line(doc.buyer_name, style="B")
@@ -179,9 +197,9 @@ class _InvoicePdf(FPDF):
         self.ln(8)
 
     def lines_table(self) -> None:
-        self.set_font("Helvetica", size=9)
+        self.use_font(size=9)
         with self.table(
-            col_widths=(80, 20, 16, 28, 30),
+            col_widths=(76, 18, 16, 34, 30),
             text_align=("LEFT", "RIGHT", "LEFT", "RIGHT", "RIGHT"),
             borders_layout="HORIZONTAL_LINES",
             line_height=6,
@@ -189,11 +207,11 @@ class _InvoicePdf(FPDF):
         ) as table:
             heading = table.row()
             for text in ("Beskrivelse", "Antal", "Enhed", "Pris inkl. moms", "Beløb"):
-                heading.cell(_latin1(text))
+                heading.cell(self.printable(text))
             for line in self.doc.lines:
                 row = table.row()
                 for text in (line.description, line.quantity, line.unit, line.unit_price, line.amount):
-                    row.cell(_latin1(text))
+                    row.cell(self.printable(text))
         self.ln(4)
 
     def totals_block(self) -> None:
@@ -206,20 +224,20 @@ class _InvoicePdf(FPDF):
         if doc.paid:
             rows += [("Betalt", doc.paid, ""), ("Restbeløb", doc.balance, "B")]
         for label, value, style in rows:
-            self.set_font("Helvetica", style=style, size=10)
+            self.use_font(style=style, size=10)
             self.set_x(110)
-            self.cell(52, 6, _latin1(label))
-            self.cell(30, 6, _latin1(value), align="R", new_x="LMARGIN", new_y="NEXT")
+            self.cell(52, 6, self.printable(label))
+            self.cell(30, 6, self.printable(value), align="R", new_x="LMARGIN", new_y="NEXT")
         self.ln(8)
 
     def footer_block(self) -> None:
         doc = self.doc
         if doc.payment_info:
             self.text_line("Betaling", size=10, style="B")
-            self.set_font("Helvetica", size=10)
+            self.use_font(size=10)
             due = f"Betales senest {doc.due_date}. " if doc.due_date else ""
             note = f"Angiv fakturanummer {doc.number} ved betaling." if doc.number else ""
-            self.multi_cell(0, 5, _latin1(f"{due}{doc.payment_info} {note}".strip()))
+            self.multi_cell(0, 5, self.printable(f"{due}{doc.payment_info} {note}".strip()), align="L")
         if doc.is_draft:
             self.ln(4)
             self.text_line("KLADDE: ikke udstedt og ikke gyldig som faktura.", style="B")
@@ -229,6 +247,26 @@ def _address_lines(address: str) -> list[str]:
     """'Søvej 12, 8240 Risskov' or several lines → one printed line per part."""
     parts = [part.strip() for chunk in address.splitlines() for part in chunk.split(",")]
     return [part for part in parts if part and part != "-"]
+
+
+def unicode_font_files() -> dict[str, Path]:
+    """The DejaVu Sans files in RENOS_INVOICE_FONT_DIR by style; empty (and a warning, once) when one is missing."""
+    return _font_files(settings.RENOS_INVOICE_FONT_DIR)
+
+
+@cache
+def _font_files(folder_name: str) -> dict[str, Path]:
+    folder = Path(folder_name)
+    files = {style: folder / name for style, name in FONT_FILES.items()}
+    missing = [str(path) for path in files.values() if not path.is_file()]
+    if missing:
+        logger.warning(
+            "invoice PDFs print in Helvetica, Latin-1 only: %s not found (install fonts-dejavu-core or set "
+            "RENOS_INVOICE_FONT_DIR)",
+            ", ".join(missing),
+        )
+        return {}
+    return files
 
 
 def _latin1(text: str) -> str:

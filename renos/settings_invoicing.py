@@ -21,6 +21,8 @@ def invoicing_settings(env: environ.Env) -> dict[str, object]:
         "RENOS_REMINDER_INTERVAL_DAYS": _number(env, "RENOS_REMINDER_INTERVAL_DAYS", 7, minimum=1),
         # Reminders per invoice at most; after that the invoice waits for staff (shown as overdue in the admin).
         "RENOS_MAX_REMINDERS": _number(env, "RENOS_MAX_REMINDERS", 3, minimum=0),
+        # Where DejaVuSans.ttf and DejaVuSans-Bold.ttf are (Debian's fonts-dejavu-core): the invoice PDF's font.
+        "RENOS_INVOICE_FONT_DIR": _value(env, "RENOS_INVOICE_FONT_DIR", "/usr/share/fonts/truetype/dejavu"),
     }
 
 

@@ -56,6 +56,8 @@ def logging_config(log_format: str, level: str) -> dict[str, object]:
             "django.server": {"handlers": [], "level": library_level, "propagate": True},
             "gunicorn.error": {"handlers": ["default"], "level": library_level, "propagate": False},
             "gunicorn.access": {"handlers": ["default"], "level": library_level, "propagate": False},
+            # fpdf2 subsets the invoice font with fontTools, which reports every table it touches at INFO.
+            "fontTools": {"level": "WARNING"},
         },
     }
 

@@ -22,6 +22,8 @@ install_missing() {
     command -v redis-server >/dev/null 2>&1 || packages+=(redis-server)
     # The browser tests drive Debian's Chromium. Without root they fail on their own, saying how to install it.
     [ -x /usr/bin/chromium ] || [ "$(id -u)" != 0 ] || packages+=(chromium)
+    # The invoice PDF's font; tests/invoicing/ say how to install it when it is missing.
+    [ -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] || [ "$(id -u)" != 0 ] || packages+=(fonts-dejavu-core)
     [ ${#packages[@]} -eq 0 ] && return 0
     if [ "$(id -u)" != 0 ]; then
         echo "Missing ${packages[*]}: install them (apt-get install ${packages[*]}) or run as root." >&2

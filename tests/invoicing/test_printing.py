@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import io
+import logging
 import re
-import zlib
 from decimal import Decimal
 
 import pytest
 import time_machine
+from pypdf import PdfReader
 
-from invoicing.printing import invoice_html, invoice_pdf
+from invoicing.printing import invoice_html, invoice_pdf, unicode_font_files
 from invoicing.services import LineInput, invoice_credit
 from tests.invoicing.helpers import completed_invoice
 
@@ -65,18 +67,9 @@ def required_texts(invoice) -> list[str]:
 
 
 def pdf_text(pdf: bytes) -> str:
-    """The text drawn on the pages: fpdf2 compresses each content stream with zlib.
-
-    Each stream is cut by the /Length in its dictionary: compressed bytes may themselves end in a carriage
-    return or contain the word "endstream", so searching for the end marker would cut some streams short.
-    """
-    texts = []
-    for found in re.finditer(rb"/Length (\d+)\s*>>\s*stream\r?\n", pdf):
-        start = found.end()
-        stream = pdf[start : start + int(found.group(1))]
-        texts.append(zlib.decompress(stream).decode("latin-1"))
-    assert texts, "the PDF has no content stream"
-    return "".join(texts).replace("\\(", "(").replace("\\)", ")")
+    """The text on the pages as a reader would copy it out of the PDF, the gaps of justified lines as one space."""
+    text = "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages)
+    return re.sub(r" {2,}", " ", text)
 
 
 def test_the_print_page_shows_everything_a_danish_invoice_must(invoice):
@@ -113,3 +106,25 @@ def test_a_draft_is_marked_as_not_an_invoice(settings):
 
     assert "KLADDE" in invoice_html(draft)
     assert "KLADDE" in pdf_text(invoice_pdf(draft))
+
+
+def test_a_name_outside_latin_1_prints_as_written(invoice):
+    if not unicode_font_files():
+        pytest.fail("DejaVu Sans is not installed: apt-get install fonts-dejavu-core (make test does so as root)")
+    invoice.customer_name = "Łukasz Wiśniewski"
+
+    text = pdf_text(invoice_pdf(invoice))
+
+    assert "Łukasz Wiśniewski" in text
+    assert "1.371,50 kr." in text and "Søvej" in text
+
+
+def test_without_the_font_the_pdf_falls_back_to_latin_1_and_says_so(invoice, settings, tmp_path, caplog):
+    settings.RENOS_INVOICE_FONT_DIR = str(tmp_path)
+    invoice.customer_name = "Łukasz Østergaard"
+
+    with caplog.at_level(logging.WARNING, logger="invoicing.printing"):
+        text = pdf_text(invoice_pdf(invoice))
+
+    assert "?ukasz Østergaard" in text
+    assert "fonts-dejavu-core" in caplog.text
